@@ -1,0 +1,1 @@
+"""Tooling for the course: data provisioning, release, validation, sandboxed grading."""

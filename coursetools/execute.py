@@ -1,0 +1,223 @@
+"""nbgrader's Execute step, hardened for untrusted submissions.
+
+* Student cells run in a sandboxed kernel (see sandbox.py).
+* Autograder test cells never run in the student's kernel: the variables a
+  test reads are exported from it as plain data and the test runs in a second,
+  clean sandboxed kernel (the checker) that has never executed student code.
+  Monkeypatching, input transformers, always-equal objects or silenced
+  tracebacks in the student's kernel therefore cannot change a test's verdict.
+* A kernel that dies, exceeds its memory cap or runs past the notebook's time
+  limit stops only this submission: tests already run keep their results,
+  the rest get an error output that names the fault, and nbgrader records the
+  grades as usual.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+from nbgrader import utils
+from nbgrader.preprocessors import Execute
+from traitlets import Integer
+
+import course_config
+from coursetools import kernel_state
+from coursetools.sandbox import Sandbox, SandboxedKernelManager
+
+EXPORT_DIR = "/grader/export"
+LIB_DIR = "/grader/lib"
+# Names the checker takes from course_config, never from the student.
+TRUSTED_SETTINGS = ("ACCURACY_THRESHOLD", "EPOCHS", "BATCH_SIZE", "SEED")
+CHECKER_PRELUDE = f"""
+import warnings
+warnings.filterwarnings("ignore")  # library warnings are not test failures
+import numpy as np
+import keras
+from coursetools.kernel_state import load_names as _grader_load_names
+from course_config import {", ".join(TRUSTED_SETTINGS)}
+"""
+EXPORT_CALL = (
+    "exec(compile({source!r}, '<grader-export>', 'exec'), _grader_export := {{'__name__': 'export'}}) "
+    "or _grader_export['export_names'](globals(), {names!r}, {folder!r})"
+)
+
+
+def names_read_by(source: str) -> list[str]:
+    """Global names a test cell's code reads, minus Python builtins."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    read, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+    return sorted(read - bound - set(dir(builtins)) - set(TRUSTED_SETTINGS))
+
+
+def is_autograder_test(cell: NotebookNode) -> bool:
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def error_output(ename: str, message: str) -> NotebookNode:
+    return new_output("error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
+
+
+class SandboxedExecute(Execute):
+    """Drop-in replacement for nbgrader's Execute (see nbgrader_config.py)."""
+
+    notebook_timeout = Integer(
+        course_config.NOTEBOOK_TIMEOUT_SECONDS,
+        help="Seconds one notebook may run in total before its remaining cells are skipped.",
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        scratch = Path(tempfile.mkdtemp(prefix="grading-", dir=_scratch_root()))
+        try:
+            self._run(nb, scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        self.set_widgets_metadata()
+        return self.nb, self.resources
+
+    # -- setup --------------------------------------------------------------
+    def _sandboxes(self, scratch: Path) -> tuple[Sandbox, Sandbox]:
+        for sub in ("work", "export", "student-conn", "checker-conn"):
+            (scratch / sub).mkdir()
+        submission_dir = self.resources.get("metadata", {}).get("path") or "."
+        _copy_supporting_files(Path(submission_dir), scratch / "work")
+        student = Sandbox(
+            connection_dir=scratch / "student-conn",
+            writable={str(scratch / "work"): "/home/student/work", str(scratch / "export"): EXPORT_DIR},
+            workdir="/home/student/work",
+        )
+        root = course_config.COURSE_ROOT
+        checker = Sandbox(
+            connection_dir=scratch / "checker-conn",
+            read_only={
+                str(scratch / "export"): EXPORT_DIR,
+                str(root / "course_config.py"): f"{LIB_DIR}/course_config.py",
+                str(root / "coursetools"): f"{LIB_DIR}/coursetools",
+            },
+            env={"PYTHONPATH": LIB_DIR, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        return student, checker
+
+    def _start_checker(self, sandbox: Sandbox) -> NotebookClient:
+        checker = NotebookClient(
+            new_notebook(), km=SandboxedKernelManager(sandbox), timeout=self.timeout,
+            allow_errors=True, kernel_name="python3", interrupt_on_timeout=True,
+        )
+        checker.owns_km = True
+        checker.start_new_kernel()
+        checker.start_new_kernel_client()
+        # Import keras now, while the student's notebook runs; queued before any test.
+        checker.kc.execute(CHECKER_PRELUDE, silent=True, store_history=False)
+        return checker
+
+    # -- the run --------------------------------------------------------------
+    def _run(self, nb: NotebookNode, scratch: Path) -> None:
+        student_sandbox, checker_sandbox = self._sandboxes(scratch)
+        self.km = SandboxedKernelManager(student_sandbox, config=self.config)
+        self.owns_km = True
+        checker = None
+        deadline = time.monotonic() + self.notebook_timeout
+        fault = ""
+        try:
+            with self.setup_kernel(cwd=str(scratch / "work")):
+                info = self.wait_for_reply(self.kc.kernel_info())
+                self.nb.metadata["language_info"] = info["content"]["language_info"]
+                checker = self._start_checker(checker_sandbox)
+                for index, cell in enumerate(nb.cells):
+                    if cell.cell_type != "code":
+                        continue
+                    if not fault and time.monotonic() > deadline:
+                        fault = (f"the notebook ran longer than its time limit of "
+                                 f"{self.notebook_timeout} s")
+                    if fault:
+                        cell.outputs = [error_output("NotGraded", f"Not run: {fault}.")]
+                        continue
+                    self.timeout = int(min(self.timeout or 1e9, max(1, deadline - time.monotonic())))
+                    try:
+                        if is_autograder_test(cell):
+                            checker = self._run_test(cell, index, checker, checker_sandbox)
+                        else:
+                            self.execute_cell(cell, index, store_history=True)
+                    except DeadKernelError:
+                        fault = self._describe_death()
+                        cell.outputs.append(error_output("KernelDied", f"{fault[0].upper()}{fault[1:]}."))
+        finally:
+            if checker is not None:
+                checker._cleanup_kernel()
+
+    def _run_test(self, cell, index, checker, checker_sandbox):
+        names = names_read_by(cell.source)
+        export = new_code_cell(EXPORT_CALL.format(
+            source=inspect.getsource(kernel_state), names=names, folder=EXPORT_DIR))
+        self.execute_cell(export, index, store_history=False)
+        for attempt in (1, 2):
+            try:
+                load = new_code_cell(
+                    f"_grader_load_names({names!r}, {EXPORT_DIR!r}, globals(), {TRUSTED_SETTINGS!r})")
+                checker.execute_cell(load, index, store_history=False)
+                test = new_code_cell(cell.source, metadata=cell.metadata)
+                checker.execute_cell(test, index, store_history=True)
+                cell.outputs = test.outputs
+                cell.execution_count = test.execution_count
+                return checker
+            except DeadKernelError:
+                # Whatever crashed the checker, the next test gets a fresh one.
+                checker._cleanup_kernel()
+                checker = self._start_checker(checker_sandbox)
+                if attempt == 2:
+                    cell.outputs = [error_output(
+                        "GraderError", "The grader's checking kernel crashed on this submission's "
+                        "data; this test could not be checked.")]
+        return checker
+
+    def _describe_death(self) -> str:
+        if getattr(self.km, "fault", ""):
+            return self.km.fault
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        code = process.poll() if process is not None else None
+        if code is not None:
+            return f"the kernel stopped unexpectedly (exit code {code}); cells after this one were not run"
+        return "the kernel stopped responding; cells after this one were not run"
+
+
+def _scratch_root() -> str:
+    # RAM-backed when available: exported arrays are large and short-lived.
+    return "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+
+
+def _copy_supporting_files(submission: Path, dest: Path) -> None:
+    """Give the kernel the submission's own data files, never any notebook."""
+    if not submission.is_dir():
+        return
+    for path in submission.rglob("*"):
+        rel = path.relative_to(submission)
+        if path.is_symlink() or path.suffix == ".ipynb" or ".ipynb_checkpoints" in rel.parts:
+            continue
+        if path.is_dir():
+            (dest / rel).mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest / rel)

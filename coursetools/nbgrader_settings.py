@@ -1,0 +1,32 @@
+"""Turn course_config.py into nbgrader settings (used by nbgrader_config.py)."""
+
+import course_config
+
+
+def apply(c) -> None:
+    root = course_config.COURSE_ROOT
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = course_config.COURSE_ID
+    c.CourseDirectory.db_assignments = [{"name": name} for name in course_config.ASSIGNMENTS]
+    # A long busy timeout lets parallel graders share the SQLite gradebook
+    # instead of failing with "database is locked".
+    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=120"
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".keras"]
+
+    c.Execute.timeout = course_config.CELL_TIMEOUT_SECONDS
+    c.SandboxedExecute.notebook_timeout = course_config.NOTEBOOK_TIMEOUT_SECONDS
+    c.IgnorePattern.pattern = course_config.STDERR_NOISE_PATTERN
+
+    from nbgrader.converters.autograde import Autograde
+
+    from coursetools.execute import SandboxedExecute
+    from coursetools.feedback import HideHiddenTests
+
+    c.Autograde.autograde_preprocessors = [
+        SandboxedExecute if pp.__name__ == "Execute" else pp
+        for pp in Autograde.autograde_preprocessors.default_value
+    ]
+    from nbgrader.converters.generate_feedback import GenerateFeedback
+
+    c.GenerateFeedback.preprocessors = [HideHiddenTests] + list(
+        GenerateFeedback.preprocessors.default_value)

@@ -1,0 +1,195 @@
+"""Run grading kernels inside bubblewrap: no network, a private file system view,
+no capabilities, and a resident-memory cap enforced by a watchdog.
+
+Each kernel sees read-only system folders, the Python installation, the
+read-only data cache and only the folders its Sandbox lists; the course
+folder (source/, the gradebook, other students) is simply not there. The kernel
+talks to the grader over Unix sockets (jupyter's ``ipc`` transport) because the
+sandbox has no network at all, not even the host's loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Any, Unicode
+
+import course_config
+
+# Where things appear inside every sandbox.
+SANDBOX_HOME = "/home/student"
+SANDBOX_DATA = "/data/keras"
+SANDBOX_CONNECTION_DIR = "/grader/connection"
+
+# Host folders every kernel needs read-only (those that exist on this machine).
+_SYSTEM_DIRS = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"]
+_SYSTEM_ETC_FILES = ["/etc/ld.so.cache", "/etc/fonts", "/etc/localtime", "/etc/alternatives"]
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces here."""
+
+
+def bwrap_path() -> str:
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed; grading runs student code only inside it.\n"
+            "Fix: `sudo apt-get install bubblewrap` (the README's setup does this)."
+        )
+    return path
+
+
+def _python_dirs() -> list[str]:
+    """The interpreter, its standard library and the virtualenv, read-only."""
+    dirs = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
+    return sorted(dirs)
+
+
+@dataclass
+class Sandbox:
+    """What one kernel may see. Paths map host -> inside-sandbox path."""
+
+    connection_dir: Path
+    read_only: dict[str, str] = field(default_factory=dict)
+    writable: dict[str, str] = field(default_factory=dict)
+    workdir: str = SANDBOX_HOME
+    env: dict[str, str] = field(default_factory=dict)
+    memory_limit_mb: int = course_config.KERNEL_MEMORY_LIMIT_MB
+    tmp_size_mb: int = 512
+
+    def command(self, inner: list[str]) -> list[str]:
+        cmd = [
+            bwrap_path(),
+            "--unshare-all",  # no network, own pid/ipc/uts/cgroup namespaces
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop", "ALL",
+            "--clearenv",
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--size", str(self.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp",
+            "--tmpfs", "/home",
+            "--dir", SANDBOX_HOME,
+        ]
+        for path in _SYSTEM_DIRS + _SYSTEM_ETC_FILES:
+            if os.path.lexists(path):
+                cmd += ["--ro-bind", path, path] if not os.path.islink(path) else [
+                    "--symlink", os.readlink(path), path]
+        for path in _python_dirs():
+            cmd += ["--ro-bind", path, path]
+        cmd += ["--ro-bind", str(course_config.KERAS_HOME), SANDBOX_DATA]
+        for host, inside in self.read_only.items():
+            cmd += ["--ro-bind", host, inside]
+        for host, inside in self.writable.items():
+            cmd += ["--bind", host, inside]
+        cmd += ["--bind", str(self.connection_dir), SANDBOX_CONNECTION_DIR]
+        env = {
+            "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
+            "HOME": SANDBOX_HOME,
+            "LANG": "C.UTF-8",
+            "KERAS_HOME": SANDBOX_DATA,
+            "MPLCONFIGDIR": "/tmp/matplotlib",
+            **{k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")},
+            **course_config.KERNEL_ENV,
+            **self.env,
+        }
+        for key, value in env.items():
+            cmd += ["--setenv", key, value]
+        cmd += ["--chdir", self.workdir, "--"]
+        return cmd + inner
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A python kernel started inside a Sandbox, reached over Unix sockets.
+
+    Interrupts travel as control messages because signals sent to bwrap do not
+    reach the kernel. A watchdog kills the kernel when its processes together
+    use more resident memory than the sandbox allows, and records why.
+    """
+
+    sandbox = Any(help="The Sandbox this kernel runs in.")
+    fault = Unicode("", help="Why the watchdog killed the kernel, if it did.")
+
+    def __init__(self, sandbox: Sandbox, **kwargs):
+        super().__init__(**kwargs)
+        self.sandbox = sandbox
+        self.transport = "ipc"
+        self.ip = os.path.join(str(sandbox.connection_dir), "kernel")
+        self.connection_file = os.path.join(str(sandbox.connection_dir), "kernel.json")
+        self._watchdog_stop = threading.Event()
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        return KernelSpec(
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                  # C-level TensorFlow logs go to the kernel's own stderr, not into cells.
+                  "--IPKernelApp.capture_fd_output=False"],
+            display_name="Python 3 (grading sandbox)",
+            language="python",
+            interrupt_mode="message",
+        )
+
+    def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        # The connection file is read inside the sandbox, at its mount point.
+        host_dir = str(self.sandbox.connection_dir)
+        cmd = [arg.replace(host_dir, SANDBOX_CONNECTION_DIR) for arg in cmd]
+        return self.sandbox.command(cmd)
+
+    def write_connection_file(self, **kwargs):
+        # The kernel binds its sockets at the path in the file, as seen inside.
+        super().write_connection_file(**kwargs)
+        info = self.get_connection_info()
+        import json
+
+        info["ip"] = os.path.join(SANDBOX_CONNECTION_DIR, "kernel")
+        info["key"] = info["key"].decode() if isinstance(info["key"], bytes) else info["key"]
+        with open(self.connection_file, "w") as fh:
+            json.dump(info, fh)
+
+    async def _async_post_start_kernel(self, **kwargs) -> None:
+        await super()._async_post_start_kernel(**kwargs)
+        pid = getattr(getattr(self.provisioner, "process", None), "pid", None)
+        if pid is not None:
+            threading.Thread(target=self._watch_memory, args=(pid,), daemon=True).start()
+
+    def _watch_memory(self, pid: int) -> None:
+        limit = self.sandbox.memory_limit_mb * 1024 * 1024
+        try:
+            root = psutil.Process(pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._watchdog_stop.wait(0.25):
+            try:
+                procs = [root] + root.children(recursive=True)
+                rss = sum(p.memory_info().rss for p in procs if p.is_running())
+            except psutil.NoSuchProcess:
+                continue
+            except psutil.Error:
+                return
+            if rss > limit:
+                self.fault = (
+                    f"the kernel used more than the memory limit of "
+                    f"{self.sandbox.memory_limit_mb} MB and was stopped"
+                )
+                for proc in reversed(procs):
+                    try:
+                        proc.kill()
+                    except psutil.Error:
+                        pass
+                return
+            if not root.is_running():
+                return
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        self._watchdog_stop.set()
+        await super()._async_cleanup_resources(restart=restart)
