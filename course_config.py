@@ -47,6 +47,7 @@ KERNEL_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "3",
     "PYTHONHASHSEED": "0",
     "MPLBACKEND": "Agg",
+    "CUDA_VISIBLE_DEVICES": "",  # no GPU here; stops TF probing for one on stderr
 }
 # stderr text that is log noise, not a failure (nbgrader zeroes a test cell
 # that writes anything else to stderr).

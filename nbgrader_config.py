@@ -5,6 +5,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from coursetools.nbgrader_settings import apply  # noqa: E402
+try:
+    from coursetools.nbgrader_settings import apply
 
-apply(get_config())  # noqa: F821 - get_config is provided by traitlets when it loads this file
+    apply(get_config())  # noqa: F821 - traitlets provides get_config here
+except Exception as error:
+    # traitlets would log this and carry on with stock settings, which would
+    # grade without the sandbox; stop instead.
+    raise SystemExit(f"nbgrader_config.py: could not load the course settings: {error!r}") from error

@@ -130,7 +130,7 @@ class SandboxedExecute(Execute):
         checker.start_new_kernel()
         checker.start_new_kernel_client()
         # Import keras now, while the student's notebook runs; queued before any test.
-        checker.kc.execute(CHECKER_PRELUDE, silent=True, store_history=False)
+        checker.kc.execute(CHECKER_PRELUDE, silent=True, store_history=False, allow_stdin=False)
         return checker
 
     # -- the run --------------------------------------------------------------
@@ -170,27 +170,25 @@ class SandboxedExecute(Execute):
 
     def _run_test(self, cell, index, checker, checker_sandbox):
         names = names_read_by(cell.source)
-        export = new_code_cell(EXPORT_CALL.format(
+        _run_silently(self, EXPORT_CALL.format(
             source=inspect.getsource(kernel_state), names=names, folder=EXPORT_DIR))
-        self.execute_cell(export, index, store_history=False)
         for attempt in (1, 2):
             try:
-                load = new_code_cell(
-                    f"_grader_load_names({names!r}, {EXPORT_DIR!r}, globals(), {TRUSTED_SETTINGS!r})")
-                checker.execute_cell(load, index, store_history=False)
+                _run_silently(checker, f"_grader_load_names({names!r}, {EXPORT_DIR!r}, "
+                                       f"globals(), {TRUSTED_SETTINGS!r})")
                 test = new_code_cell(cell.source, metadata=cell.metadata)
-                checker.execute_cell(test, index, store_history=True)
+                checker.nb.cells = [test]
+                checker.execute_cell(test, 0, store_history=True)
                 cell.outputs = test.outputs
                 cell.execution_count = test.execution_count
                 return checker
             except DeadKernelError:
-                # Whatever crashed the checker, the next test gets a fresh one.
+                # Whatever crashed the checker, the next try gets a fresh one.
                 checker._cleanup_kernel()
                 checker = self._start_checker(checker_sandbox)
-                if attempt == 2:
-                    cell.outputs = [error_output(
-                        "GraderError", "The grader's checking kernel crashed on this submission's "
-                        "data; this test could not be checked.")]
+        cell.outputs = [error_output(
+            "GraderError", "The grader's checking kernel crashed on this submission's data; "
+            "this test could not be checked.")]
         return checker
 
     def _describe_death(self) -> str:
@@ -201,6 +199,12 @@ class SandboxedExecute(Execute):
         if code is not None:
             return f"the kernel stopped unexpectedly (exit code {code}); cells after this one were not run"
         return "the kernel stopped responding; cells after this one were not run"
+
+
+def _run_silently(client: NotebookClient, code: str) -> None:
+    """Run grader code in a client's kernel, outside the notebook and its history."""
+    msg_id = client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+    client.wait_for_reply(msg_id)
 
 
 def _scratch_root() -> str:

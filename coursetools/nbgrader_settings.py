@@ -1,9 +1,17 @@
 """Turn course_config.py into nbgrader settings (used by nbgrader_config.py)."""
 
+import os
+import sys
+
 import course_config
 
 
 def apply(c) -> None:
+    # nbgrader runs `alembic` by name when it creates a gradebook; find the one
+    # installed next to this interpreter even when the virtualenv is not activated.
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     root = course_config.COURSE_ROOT
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = course_config.COURSE_ID
@@ -24,9 +32,9 @@ def apply(c) -> None:
 
     c.Autograde.autograde_preprocessors = [
         SandboxedExecute if pp.__name__ == "Execute" else pp
-        for pp in Autograde.autograde_preprocessors.default_value
+        for pp in Autograde.autograde_preprocessors.default()
     ]
     from nbgrader.converters.generate_feedback import GenerateFeedback
 
     c.GenerateFeedback.preprocessors = [HideHiddenTests] + list(
-        GenerateFeedback.preprocessors.default_value)
+        GenerateFeedback.preprocessors.default())

@@ -26,7 +26,9 @@ import course_config
 
 # Where things appear inside every sandbox.
 SANDBOX_HOME = "/home/student"
-SANDBOX_DATA = "/data/keras"
+# Keras' default cache (~/.keras) on a writable home, with the data set read-only
+# inside it: Keras falls back to downloading when its cache folder is read-only.
+SANDBOX_KERAS_HOME = SANDBOX_HOME + "/.keras"
 SANDBOX_CONNECTION_DIR = "/grader/connection"
 
 # Host folders every kernel needs read-only (those that exist on this machine).
@@ -86,7 +88,7 @@ class Sandbox:
                     "--symlink", os.readlink(path), path]
         for path in _python_dirs():
             cmd += ["--ro-bind", path, path]
-        cmd += ["--ro-bind", str(course_config.KERAS_HOME), SANDBOX_DATA]
+        cmd += ["--ro-bind", str(Path(course_config.KERAS_HOME) / "datasets"), SANDBOX_KERAS_HOME + "/datasets"]
         for host, inside in self.read_only.items():
             cmd += ["--ro-bind", host, inside]
         for host, inside in self.writable.items():
@@ -96,7 +98,7 @@ class Sandbox:
             "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
             "HOME": SANDBOX_HOME,
             "LANG": "C.UTF-8",
-            "KERAS_HOME": SANDBOX_DATA,
+            "KERAS_HOME": SANDBOX_KERAS_HOME,
             "MPLCONFIGDIR": "/tmp/matplotlib",
             **{k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")},
             **course_config.KERNEL_ENV,

@@ -1,0 +1,264 @@
+"""`python -m coursetools`: the instructor's workflow in one command.
+
+    data        put Fashion-MNIST into the Keras cache (offline, checksummed)
+    release     generate release/ from source/ and check it leaks nothing
+    validate    prove the assignment works: source passes, release fails, no leaks, release/ fresh
+    samples     rewrite the bundled sample class in examples/submitted/
+    autograde   grade submitted/ in parallel, each student in its own sandboxed run
+    feedback    write feedback/<student>/<assignment>/*.html
+    export      grades.csv (nbgrader's) and reports/<assignment>-steps.csv (points per step)
+    demo        all of the above on the bundled sample class
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+import course_config
+from coursetools import data, release, samples
+from coursetools.nbgrader_cli import (
+    CommandError, make_course_copy, nbgrader, notebook_name, step_scores, students_in,
+)
+
+ROOT = course_config.COURSE_ROOT
+EXAMPLES = ROOT / "examples" / "submitted"
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# -- commands ----------------------------------------------------------------
+def cmd_data(args) -> None:
+    folder = data.provision()
+    say(f"Fashion-MNIST ready in {folder} (4 files, SHA-256 verified).")
+
+
+def generate(root: Path, assignment: str) -> Path:
+    nbgrader(root, "generate_assignment", assignment, "--force")
+    return root / "release" / assignment
+
+
+def leak_problems(root: Path, assignment: str, release_dir: Path) -> list[str]:
+    name = notebook_name(assignment) + ".ipynb"
+    source_nb = nbformat.read(root / "source" / assignment / name, as_version=4)
+    release_nb = nbformat.read(release_dir / name, as_version=4)
+    return [f"{release_dir / name}: {p}" for p in release.find_leaks(source_nb, release_nb)]
+
+
+def cmd_release(args) -> None:
+    data.provision()
+    out = generate(ROOT, args.assignment)
+    problems = leak_problems(ROOT, args.assignment, out)
+    if problems:
+        raise CommandError("The generated release leaks:\n  " + "\n  ".join(problems))
+    say(f"Generated {out.relative_to(ROOT)}/ from source/{args.assignment}/: no solutions, "
+        "hidden tests or outputs in it.")
+
+
+def grade_in_copy(copy_root: Path, assignment: str, notebooks: dict) -> dict[str, list]:
+    """Autograde the given student -> notebook map inside a scratch course copy."""
+    name = notebook_name(assignment) + ".ipynb"
+    for student, nb in notebooks.items():
+        path = copy_root / "submitted" / student / assignment / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+    grade_students(copy_root, assignment, list(notebooks), workers=course_config.GRADING_WORKERS, quiet=True)
+    return {student: step_scores(copy_root, assignment, student) for student in notebooks}
+
+
+def cmd_validate(args) -> None:
+    data.provision()
+    assignment = args.assignment
+    name = notebook_name(assignment) + ".ipynb"
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
+        copy_root = make_course_copy(Path(tmp) / "course")
+        say("1/3 generating a fresh release ...")
+        fresh = generate(copy_root, assignment)
+        problems += leak_problems(copy_root, assignment, fresh)
+        problems += release.stale_release_files(fresh, ROOT / "release" / assignment)
+        say("2/3 grading the reference solution and the unchanged release ...")
+        source_nb = nbformat.read(copy_root / "source" / assignment / name, as_version=4)
+        release_nb = nbformat.read(fresh / name, as_version=4)
+        scores = grade_in_copy(copy_root, assignment, {
+            "validate-reference": samples.fill(release_nb, samples.solution_code(source_nb)),
+            "validate-unchanged": release_nb,
+        })
+        say("3/3 checking scores ...")
+        if not scores["validate-reference"]:
+            problems.append("the reference solution was not graded")
+        for step in scores["validate-reference"]:
+            if step.score != step.max_score:
+                problems.append(f"the reference solution fails test '{step.grade_id}' "
+                                f"({step.score:g}/{step.max_score:g})")
+        for step in scores["validate-unchanged"]:
+            if step.score != 0:
+                problems.append(f"the unchanged release passes test '{step.grade_id}' "
+                                f"({step.score:g}/{step.max_score:g}): it checks nothing the student writes")
+    if problems:
+        raise CommandError(f"{assignment} is NOT valid:\n  " + "\n  ".join(problems)
+                           + "\nFix source/, then run `python -m coursetools release`.")
+    total = sum(s.max_score for s in scores["validate-reference"])
+    say(f"{assignment} is valid: reference {total:g}/{total:g}, unchanged release 0/{total:g}, "
+        "no leaks, release/ matches source/.")
+
+
+def cmd_samples(args) -> None:
+    if EXAMPLES.exists():
+        shutil.rmtree(EXAMPLES)
+    for path in samples.write_sample_class(EXAMPLES, assignment=args.assignment):
+        say(f"wrote {path.relative_to(ROOT)}")
+
+
+def grade_students(root: Path, assignment: str, students: list[str], workers: int,
+                   quiet: bool = False) -> dict[str, str]:
+    """Autograde each student in its own nbgrader process, `workers` at a time.
+
+    One student's failure never stops the others; returns student -> problem.
+    """
+    failures: dict[str, str] = {}
+    start = time.monotonic()
+    done = 0
+
+    def grade(student: str) -> None:
+        nonlocal done
+        t0 = time.monotonic()
+        log = root / "logs" / assignment / f"{student}.log"
+        try:
+            nbgrader(root, "autograde", assignment, "--student", student, "--force", log=log)
+            status = "graded"
+        except CommandError:
+            failures[student] = f"nbgrader could not grade it; see {log}"
+            status = "FAILED"
+        done += 1
+        if not quiet:
+            say(f"  [{done}/{len(students)}] {student}: {status} in {time.monotonic() - t0:.1f} s "
+                f"(elapsed {time.monotonic() - start:.0f} s)")
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        list(pool.map(grade, students))
+    return failures
+
+
+def cmd_autograde(args) -> None:
+    notebook_name(args.assignment)
+    data.provision()
+    submitted = ROOT / "submitted"
+    available = students_in(submitted, args.assignment)
+    students = args.student or available
+    unknown = sorted(set(students) - set(available))
+    if unknown:
+        raise CommandError(f"No submission of {args.assignment} for: {', '.join(unknown)} "
+                           f"(looked for submitted/<student>/{args.assignment}/). "
+                           f"Students with one: {', '.join(available) or 'none'}.")
+    if not students:
+        raise CommandError(f"No submissions in submitted/*/{args.assignment}/. Put them there "
+                           "(nbgrader's layout) or run `python -m coursetools demo`.")
+    if not (ROOT / "release" / args.assignment).is_dir():
+        raise CommandError(f"release/{args.assignment} does not exist: run `python -m coursetools release` first.")
+    nbgrader(ROOT, "db", "assignment", "add", args.assignment)  # creates the gradebook once, before workers share it
+    say(f"Autograding {len(students)} submission(s) of {args.assignment} with {args.workers} worker(s) ...")
+    failures = grade_students(ROOT, args.assignment, students, args.workers)
+    print_scores(ROOT, args.assignment, students)
+    if failures:
+        raise CommandError("Some submissions could not be graded:\n  "
+                           + "\n  ".join(f"{s}: {why}" for s, why in failures.items()))
+
+
+def print_scores(root: Path, assignment: str, students: list[str]) -> list[list]:
+    rows = []
+    for student in students:
+        steps = step_scores(root, assignment, student)
+        if not steps:
+            continue
+        rows.append([student, sum(s.score for s in steps), sum(s.max_score for s in steps), steps])
+    if rows:
+        width = max(len(r[0]) for r in rows)
+        say(f"\n{'student'.ljust(width)}  score   per step")
+        for student, score, max_score, steps in rows:
+            detail = " ".join(f"{s.score:g}/{s.max_score:g}" for s in steps)
+            say(f"{student.ljust(width)}  {score:>2g}/{max_score:g}  {detail}")
+    return rows
+
+
+def cmd_feedback(args) -> None:
+    nbgrader(ROOT, "generate_feedback", args.assignment, "--force")
+    files = sorted((ROOT / "feedback").glob(f"*/{args.assignment}/*.html"))
+    say(f"Wrote {len(files)} feedback file(s) under feedback/<student>/{args.assignment}/.")
+
+
+def cmd_export(args) -> None:
+    nbgrader(ROOT, "export")
+    students = students_in(ROOT / "autograded", args.assignment)
+    out = ROOT / "reports" / f"{args.assignment}-steps.csv"
+    out.parent.mkdir(exist_ok=True)
+    rows = [(s, step_scores(ROOT, args.assignment, s)) for s in students]
+    rows = [(s, steps) for s, steps in rows if steps]
+    with open(out, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        header = [step.grade_id for step in rows[0][1]] if rows else []
+        writer.writerow(["student_id", *header, "total", "max_total"])
+        for student, steps in rows:
+            writer.writerow([student, *(f"{s.score:g}" for s in steps),
+                             f"{sum(s.score for s in steps):g}", f"{sum(s.max_score for s in steps):g}"])
+    say(f"Wrote grades.csv (nbgrader export) and {out.relative_to(ROOT)} ({len(rows)} students).")
+    print_scores(ROOT, args.assignment, students)
+
+
+def cmd_demo(args) -> None:
+    say("== data"); cmd_data(args)  # noqa: E702
+    say("== release"); cmd_release(args)  # noqa: E702
+    say("== collect the bundled sample class into submitted/")
+    for student in students_in(EXAMPLES, args.assignment):
+        dest = ROOT / "submitted" / student / args.assignment
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(EXAMPLES / student / args.assignment, dest)
+        say(f"  {student}")
+    say("== autograde")
+    args.student = None
+    cmd_autograde(args)
+    say("\n== feedback"); cmd_feedback(args)  # noqa: E702
+    say("== export"); cmd_export(args)  # noqa: E702
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = {
+        "data": (cmd_data, "provision the Fashion-MNIST cache"),
+        "release": (cmd_release, "generate release/ and check it for leaks"),
+        "validate": (cmd_validate, "check the assignment end to end; non-zero exit if anything is wrong"),
+        "samples": (cmd_samples, "rewrite examples/submitted/ from source/ and release/"),
+        "autograde": (cmd_autograde, "grade submissions in parallel sandboxes"),
+        "feedback": (cmd_feedback, "generate HTML feedback"),
+        "export": (cmd_export, "write grades.csv and the per-step CSV"),
+        "demo": (cmd_demo, "run the whole workflow on the bundled sample class"),
+    }
+    for name, (func, help_text) in commands.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--assignment", default="ps1", help="assignment id (default: ps1)")
+        if name in ("autograde", "demo"):
+            p.add_argument("--workers", type=int, default=course_config.GRADING_WORKERS,
+                           help=f"submissions graded at once (default: {course_config.GRADING_WORKERS})")
+        if name == "autograde":
+            p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+        p.set_defaults(func=func)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except (CommandError, data.DataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0

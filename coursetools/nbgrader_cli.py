@@ -1,0 +1,97 @@
+"""Run nbgrader commands for a course folder, and read its gradebook."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+
+import course_config
+
+
+class CommandError(RuntimeError):
+    """An nbgrader step failed; the message says which and what to do."""
+
+
+def nbgrader(root: Path, *args: str, check: bool = True, log: Path | None = None) -> subprocess.CompletedProcess:
+    """Run `nbgrader ARGS` in the course folder `root` with this interpreter.
+
+    nbgrader reads root/nbgrader_config.py, which loads root/course_config.py.
+    """
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(result.stdout)
+    if check and result.returncode != 0:
+        tail = "\n".join(result.stdout.strip().splitlines()[-15:])
+        raise CommandError(f"`nbgrader {' '.join(args)}` failed (exit {result.returncode}):\n{tail}")
+    return result
+
+
+def db_url(root: Path) -> str:
+    return f"sqlite:///{Path(root) / 'gradebook.db'}?timeout=120"
+
+
+def make_course_copy(dest: Path, root: Path | None = None) -> Path:
+    """A scratch course folder sharing this course's code, notebooks and data.
+
+    Used by `validate` and the tests so they never touch the real gradebook.
+    """
+    root = Path(root or course_config.COURSE_ROOT)
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("course_config.py", "nbgrader_config.py"):
+        shutil.copy(root / name, dest / name)
+    for name in ("coursetools", ".keras"):
+        (dest / name).symlink_to(root / name)
+    shutil.copytree(root / "source", dest / "source")
+    return dest
+
+
+@dataclass
+class StepScore:
+    grade_id: str
+    score: float
+    max_score: float
+
+
+def notebook_name(assignment: str) -> str:
+    try:
+        return course_config.ASSIGNMENTS[assignment][0]
+    except KeyError:
+        known = ", ".join(course_config.ASSIGNMENTS)
+        raise CommandError(f"Unknown assignment '{assignment}'. Known assignments: {known}.") from None
+
+
+def step_scores(root: Path, assignment: str, student: str) -> list[StepScore]:
+    """Points per autograded test cell, in notebook order."""
+    name = notebook_name(assignment)
+    with Gradebook(db_url(root)) as gb:
+        try:
+            nb = gb.find_submission_notebook(name, assignment, student)
+        except MissingEntry:
+            return []
+        grades = {g.name: g for g in nb.grades}
+        order = [c.name for c in gb.find_notebook(name, assignment).grade_cells]
+    source = nbformat.read(Path(root) / "source" / assignment / f"{name}.ipynb", as_version=4)
+    order = [c.metadata["nbgrader"]["grade_id"] for c in source.cells
+             if c.metadata.get("nbgrader", {}).get("grade_id") in order]
+    return [StepScore(g, float(grades[g].score), float(grades[g].max_score)) for g in order if g in grades]
+
+
+def students_in(folder: Path, assignment: str) -> list[str]:
+    """Student ids with a folder for `assignment` under `folder` (nbgrader layout)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir())
