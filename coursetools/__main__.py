@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 # Importable from anywhere: the course root holds course_config.py.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).absolute().parent.parent))
 
 from coursetools.cli import main  # noqa: E402
 

@@ -1,13 +1,13 @@
 """`python -m coursetools`: the instructor's workflow in one command.
 
-    data        put Fashion-MNIST into the Keras cache (offline, checksummed)
-    release     generate release/ from source/ and check it leaks nothing
-    validate    prove the assignment works: source passes, release fails, no leaks, release/ fresh
-    samples     rewrite the bundled sample class in examples/submitted/
-    autograde   grade submitted/ in parallel, each student in its own sandboxed run
-    feedback    write feedback/<student>/<assignment>/*.html
-    export      grades.csv (nbgrader's) and reports/<assignment>-steps.csv (points per step)
-    demo        all of the above on the bundled sample class
+data        put Fashion-MNIST into the Keras cache (offline, checksummed)
+release     generate release/ from source/ and check it leaks nothing
+validate    prove the assignment works: source passes, release fails, no leaks, release/ fresh
+samples     rewrite the bundled sample class in examples/submitted/
+autograde   grade submitted/ in parallel, each student in its own sandboxed run
+feedback    write feedback/<student>/<assignment>/*.html
+export      reports/grades.csv (nbgrader's) and reports/<assignment>-steps.csv (points per step)
+demo        all of the above on the bundled sample class
 """
 
 from __future__ import annotations
@@ -26,7 +26,14 @@ import nbformat
 import course_config
 from coursetools import data, release, samples
 from coursetools.nbgrader_cli import (
-    CommandError, make_course_copy, nbgrader, notebook_name, step_scores, students_in,
+    CommandError,
+    gradebook_knows,
+    make_course_copy,
+    nbgrader,
+    notebook_name,
+    step_scores,
+    students_in,
+    submission_problems,
 )
 
 ROOT = course_config.COURSE_ROOT
@@ -61,8 +68,10 @@ def cmd_release(args) -> None:
     problems = leak_problems(ROOT, args.assignment, out)
     if problems:
         raise CommandError("The generated release leaks:\n  " + "\n  ".join(problems))
-    say(f"Generated {out.relative_to(ROOT)}/ from source/{args.assignment}/: no solutions, "
-        "hidden tests or outputs in it.")
+    say(
+        f"Generated {out.relative_to(ROOT)}/ from source/{args.assignment}/: no solutions, "
+        "hidden tests or outputs in it."
+    )
 
 
 def grade_in_copy(copy_root: Path, assignment: str, notebooks: dict) -> dict[str, list]:
@@ -90,27 +99,39 @@ def cmd_validate(args) -> None:
         say("2/3 grading the reference solution and the unchanged release ...")
         source_nb = nbformat.read(copy_root / "source" / assignment / name, as_version=4)
         release_nb = nbformat.read(fresh / name, as_version=4)
-        scores = grade_in_copy(copy_root, assignment, {
-            "validate-reference": samples.fill(release_nb, samples.solution_code(source_nb)),
-            "validate-unchanged": release_nb,
-        })
+        scores = grade_in_copy(
+            copy_root,
+            assignment,
+            {
+                "validate-reference": samples.fill(release_nb, samples.solution_code(source_nb)),
+                "validate-unchanged": release_nb,
+            },
+        )
         say("3/3 checking scores ...")
         if not scores["validate-reference"]:
             problems.append("the reference solution was not graded")
         for step in scores["validate-reference"]:
             if step.score != step.max_score:
-                problems.append(f"the reference solution fails test '{step.grade_id}' "
-                                f"({step.score:g}/{step.max_score:g})")
+                problems.append(
+                    f"the reference solution fails test '{step.grade_id}' ({step.score:g}/{step.max_score:g})"
+                )
         for step in scores["validate-unchanged"]:
             if step.score != 0:
-                problems.append(f"the unchanged release passes test '{step.grade_id}' "
-                                f"({step.score:g}/{step.max_score:g}): it checks nothing the student writes")
+                problems.append(
+                    f"the unchanged release passes test '{step.grade_id}' "
+                    f"({step.score:g}/{step.max_score:g}): it checks nothing the student writes"
+                )
     if problems:
-        raise CommandError(f"{assignment} is NOT valid:\n  " + "\n  ".join(problems)
-                           + "\nFix source/, then run `python -m coursetools release`.")
+        raise CommandError(
+            f"{assignment} is NOT valid:\n  "
+            + "\n  ".join(problems)
+            + "\nFix source/, then run `python -m coursetools release`."
+        )
     total = sum(s.max_score for s in scores["validate-reference"])
-    say(f"{assignment} is valid: reference {total:g}/{total:g}, unchanged release 0/{total:g}, "
-        "no leaks, release/ matches source/.")
+    say(
+        f"{assignment} is valid: reference {total:g}/{total:g}, unchanged release 0/{total:g}, "
+        "no leaks, release/ matches source/."
+    )
 
 
 def cmd_samples(args) -> None:
@@ -120,8 +141,9 @@ def cmd_samples(args) -> None:
         say(f"wrote {path.relative_to(ROOT)}")
 
 
-def grade_students(root: Path, assignment: str, students: list[str], workers: int,
-                   quiet: bool = False) -> dict[str, str]:
+def grade_students(
+    root: Path, assignment: str, students: list[str], workers: int, quiet: bool = False
+) -> dict[str, str]:
     """Autograde each student in its own nbgrader process, `workers` at a time.
 
     One student's failure never stops the others; returns student -> problem.
@@ -142,8 +164,10 @@ def grade_students(root: Path, assignment: str, students: list[str], workers: in
             status = "FAILED"
         done += 1
         if not quiet:
-            say(f"  [{done}/{len(students)}] {student}: {status} in {time.monotonic() - t0:.1f} s "
-                f"(elapsed {time.monotonic() - start:.0f} s)")
+            say(
+                f"  [{done}/{len(students)}] {student}: {status} in {time.monotonic() - t0:.1f} s "
+                f"(elapsed {time.monotonic() - start:.0f} s)"
+            )
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         list(pool.map(grade, students))
@@ -158,21 +182,34 @@ def cmd_autograde(args) -> None:
     students = args.student or available
     unknown = sorted(set(students) - set(available))
     if unknown:
-        raise CommandError(f"No submission of {args.assignment} for: {', '.join(unknown)} "
-                           f"(looked for submitted/<student>/{args.assignment}/). "
-                           f"Students with one: {', '.join(available) or 'none'}.")
+        raise CommandError(
+            f"No submission of {args.assignment} for: {', '.join(unknown)} "
+            f"(looked for submitted/<student>/{args.assignment}/). "
+            f"Students with one: {', '.join(available) or 'none'}."
+        )
     if not students:
-        raise CommandError(f"No submissions in submitted/*/{args.assignment}/. Put them there "
-                           "(nbgrader's layout) or run `python -m coursetools demo`.")
-    if not (ROOT / "release" / args.assignment).is_dir():
-        raise CommandError(f"release/{args.assignment} does not exist: run `python -m coursetools release` first.")
+        raise CommandError(
+            f"No submissions in submitted/*/{args.assignment}/. Put them there "
+            "(nbgrader's layout) or run `python -m coursetools demo`."
+        )
+    if not gradebook_knows(ROOT, args.assignment):
+        raise CommandError(
+            f"The gradebook has no tests for {args.assignment} yet: run `./course release` first "
+            "(it generates release/ and records the tests in gradebook.db)."
+        )
+    problems = {s: p for s in students if (p := submission_problems(ROOT, args.assignment, s))}
+    for student, why in problems.items():
+        say(f"  skipping {student}: {'; '.join(why)}")
+    students = [s for s in students if s not in problems]
     nbgrader(ROOT, "db", "assignment", "add", args.assignment)  # creates the gradebook once, before workers share it
     say(f"Autograding {len(students)} submission(s) of {args.assignment} with {args.workers} worker(s) ...")
     failures = grade_students(ROOT, args.assignment, students, args.workers)
+    failures.update({s: "; ".join(p) for s, p in problems.items()})
     print_scores(ROOT, args.assignment, students)
     if failures:
-        raise CommandError("Some submissions could not be graded:\n  "
-                           + "\n  ".join(f"{s}: {why}" for s, why in failures.items()))
+        raise CommandError(
+            "Some submissions could not be graded:\n  " + "\n  ".join(f"{s}: {why}" for s, why in failures.items())
+        )
 
 
 def print_scores(root: Path, assignment: str, students: list[str]) -> list[list]:
@@ -209,15 +246,23 @@ def cmd_export(args) -> None:
         header = [step.grade_id for step in rows[0][1]] if rows else []
         writer.writerow(["student_id", *header, "total", "max_total"])
         for student, steps in rows:
-            writer.writerow([student, *(f"{s.score:g}" for s in steps),
-                             f"{sum(s.score for s in steps):g}", f"{sum(s.max_score for s in steps):g}"])
-    say(f"Wrote grades.csv (nbgrader export) and {out.relative_to(ROOT)} ({len(rows)} students).")
+            writer.writerow(
+                [
+                    student,
+                    *(f"{s.score:g}" for s in steps),
+                    f"{sum(s.score for s in steps):g}",
+                    f"{sum(s.max_score for s in steps):g}",
+                ]
+            )
+    say(f"Wrote reports/grades.csv (nbgrader export) and {out.relative_to(ROOT)} ({len(rows)} students).")
     print_scores(ROOT, args.assignment, students)
 
 
 def cmd_demo(args) -> None:
-    say("== data"); cmd_data(args)  # noqa: E702
-    say("== release"); cmd_release(args)  # noqa: E702
+    say("== data")
+    cmd_data(args)  # noqa: E702
+    say("== release")
+    cmd_release(args)  # noqa: E702
     say("== collect the bundled sample class into submitted/")
     for student in students_in(EXAMPLES, args.assignment):
         dest = ROOT / "submitted" / student / args.assignment
@@ -228,13 +273,16 @@ def cmd_demo(args) -> None:
     say("== autograde")
     args.student = None
     cmd_autograde(args)
-    say("\n== feedback"); cmd_feedback(args)  # noqa: E702
-    say("== export"); cmd_export(args)  # noqa: E702
+    say("\n== feedback")
+    cmd_feedback(args)  # noqa: E702
+    say("== export")
+    cmd_export(args)  # noqa: E702
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m coursetools", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands = {
         "data": (cmd_data, "provision the Fashion-MNIST cache"),
@@ -250,8 +298,12 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--assignment", default="ps1", help="assignment id (default: ps1)")
         if name in ("autograde", "demo"):
-            p.add_argument("--workers", type=int, default=course_config.GRADING_WORKERS,
-                           help=f"submissions graded at once (default: {course_config.GRADING_WORKERS})")
+            p.add_argument(
+                "--workers",
+                type=int,
+                default=course_config.GRADING_WORKERS,
+                help=f"submissions graded at once (default: {course_config.GRADING_WORKERS})",
+            )
         if name == "autograde":
             p.add_argument("--student", action="append", help="grade only this student (repeatable)")
         p.set_defaults(func=func)

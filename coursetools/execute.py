@@ -121,74 +121,105 @@ class SandboxedExecute(Execute):
         )
         return student, checker
 
-    def _start_checker(self, sandbox: Sandbox) -> NotebookClient:
+    def _launch_checker(self, sandbox: Sandbox) -> NotebookClient:
+        """Start the checker's kernel process; _connect_checker finishes the job."""
         checker = NotebookClient(
-            new_notebook(), km=SandboxedKernelManager(sandbox), timeout=self.timeout,
-            allow_errors=True, kernel_name="python3", interrupt_on_timeout=True,
+            new_notebook(),
+            km=SandboxedKernelManager(sandbox),
+            timeout=self.timeout,
+            allow_errors=True,
+            kernel_name="python3",
+            interrupt_on_timeout=True,
         )
         checker.owns_km = True
         checker.start_new_kernel()
+        return checker
+
+    @staticmethod
+    def _connect_checker(checker: NotebookClient) -> NotebookClient:
         checker.start_new_kernel_client()
         # Import keras now, while the student's notebook runs; queued before any test.
         checker.kc.execute(CHECKER_PRELUDE, silent=True, store_history=False, allow_stdin=False)
         return checker
+
+    def _start_checker(self, sandbox: Sandbox) -> NotebookClient:
+        return self._connect_checker(self._launch_checker(sandbox))
 
     # -- the run --------------------------------------------------------------
     def _run(self, nb: NotebookNode, scratch: Path) -> None:
         student_sandbox, checker_sandbox = self._sandboxes(scratch)
         self.km = SandboxedKernelManager(student_sandbox, config=self.config)
         self.owns_km = True
-        checker = None
         deadline = time.monotonic() + self.notebook_timeout
+        cell_timeout = self.timeout
         fault = ""
+        checker = self._launch_checker(checker_sandbox)  # both kernels start side by side
         try:
             with self.setup_kernel(cwd=str(scratch / "work")):
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
-                checker = self._start_checker(checker_sandbox)
+                self._connect_checker(checker)
                 for index, cell in enumerate(nb.cells):
                     if cell.cell_type != "code":
                         continue
                     if not fault and time.monotonic() > deadline:
-                        fault = (f"the notebook ran longer than its time limit of "
-                                 f"{self.notebook_timeout} s")
+                        fault = f"the notebook ran longer than its time limit of {self.notebook_timeout} s"
                     if fault:
                         cell.outputs = [error_output("NotGraded", f"Not run: {fault}.")]
                         continue
-                    self.timeout = int(min(self.timeout or 1e9, max(1, deadline - time.monotonic())))
+                    self.timeout = int(min(cell_timeout or 1e9, max(1, deadline - time.monotonic())))
+                    started = time.monotonic()
                     try:
                         if is_autograder_test(cell):
                             checker = self._run_test(cell, index, checker, checker_sandbox)
                         else:
                             self.execute_cell(cell, index, store_history=True)
+                            if _timed_out(cell):
+                                # An interrupt may not stop it; later cells would only queue behind it.
+                                fault = (
+                                    f"a cell ran longer than its time limit of {self.timeout} s; "
+                                    "cells after it were not run"
+                                )
                     except DeadKernelError:
                         fault = self._describe_death()
                         cell.outputs.append(error_output("KernelDied", f"{fault[0].upper()}{fault[1:]}."))
+                    self.log.info(
+                        "cell %s (%s) ran in %.1f s",
+                        index,
+                        cell.metadata.get("nbgrader", {}).get("grade_id", "-"),
+                        time.monotonic() - started,
+                    )
         finally:
-            if checker is not None:
-                checker._cleanup_kernel()
+            self.timeout = cell_timeout
+            checker._cleanup_kernel()
 
     def _run_test(self, cell, index, checker, checker_sandbox):
         names = names_read_by(cell.source)
-        _run_silently(self, EXPORT_CALL.format(
-            source=inspect.getsource(kernel_state), names=names, folder=EXPORT_DIR))
-        for attempt in (1, 2):
+        _run_silently(self, EXPORT_CALL.format(source=inspect.getsource(kernel_state), names=names, folder=EXPORT_DIR))
+        for _attempt in range(2):
             try:
-                _run_silently(checker, f"_grader_load_names({names!r}, {EXPORT_DIR!r}, "
-                                       f"globals(), {TRUSTED_SETTINGS!r})")
+                _run_silently(
+                    checker, f"_grader_load_names({names!r}, {EXPORT_DIR!r}, globals(), {TRUSTED_SETTINGS!r})"
+                )
                 test = new_code_cell(cell.source, metadata=cell.metadata)
                 checker.nb.cells = [test]
                 checker.execute_cell(test, 0, store_history=True)
                 cell.outputs = test.outputs
                 cell.execution_count = test.execution_count
+                if _timed_out(test):  # never let a stuck checker hold up the next test
+                    checker._cleanup_kernel()
+                    checker = self._start_checker(checker_sandbox)
                 return checker
             except DeadKernelError:
                 # Whatever crashed the checker, the next try gets a fresh one.
                 checker._cleanup_kernel()
                 checker = self._start_checker(checker_sandbox)
-        cell.outputs = [error_output(
-            "GraderError", "The grader's checking kernel crashed on this submission's data; "
-            "this test could not be checked.")]
+        cell.outputs = [
+            error_output(
+                "GraderError",
+                "The grader's checking kernel crashed on this submission's data; this test could not be checked.",
+            )
+        ]
         return checker
 
     def _describe_death(self) -> str:
@@ -199,6 +230,10 @@ class SandboxedExecute(Execute):
         if code is not None:
             return f"the kernel stopped unexpectedly (exit code {code}); cells after this one were not run"
         return "the kernel stopped responding; cells after this one were not run"
+
+
+def _timed_out(cell: NotebookNode) -> bool:
+    return any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs)
 
 
 def _run_silently(client: NotebookClient, code: str) -> None:

@@ -56,8 +56,12 @@ def export_names(namespace, names, folder):
             value.save(os.path.join(folder, name + ".keras"))
             return {"kind": "keras_model", "file": name + ".keras"}
         if keras is not None and isinstance(value, keras.callbacks.History):
-            return {"kind": "history", "history": to_json(value.history),
-                    "params": to_json(value.params or {}), "epoch": to_json(value.epoch)}
+            return {
+                "kind": "history",
+                "history": to_json(value.history),
+                "params": to_json(value.params or {}),
+                "epoch": to_json(value.epoch),
+            }
         return {"kind": "json", "value": to_json(value)}
 
     manifest = {}
@@ -68,8 +72,11 @@ def export_names(namespace, names, folder):
         try:
             manifest[name] = export_one(name, namespace[name])
         except Exception as exc:  # what the grader cannot carry is reported, not fatal
-            manifest[name] = {"kind": "unsupported", "type": type(namespace[name]).__name__,
-                              "reason": f"{type(exc).__name__}: {exc}"[:300]}
+            manifest[name] = {
+                "kind": "unsupported",
+                "type": type(namespace[name]).__name__,
+                "reason": f"{type(exc).__name__}: {exc}"[:300],
+            }
     tmp = os.path.join(folder, MANIFEST + ".tmp")
     with open(tmp, "w") as fh:
         json.dump(manifest, fh)
@@ -127,7 +134,8 @@ def load_names(names, folder, namespace, protected=()):
             elif kind == "array":
                 import numpy as np
 
-                namespace[name] = np.load(_inside(folder, entry["file"]), allow_pickle=False)
+                # Memory-mapped: large arrays cost no copy and tests only read them.
+                namespace[name] = np.load(_inside(folder, entry["file"]), mmap_mode="r", allow_pickle=False)
             elif kind == "keras_model":
                 import keras
 
@@ -138,11 +146,14 @@ def load_names(names, folder, namespace, protected=()):
                 namespace[name] = entry["value"]
             else:
                 namespace[name] = UngradableValue(
-                    name, f"it is a {entry.get('type', 'value')} the grader cannot read "
-                    "(expected a numpy array, a Keras model or plain numbers)")
+                    name,
+                    f"it is a {entry.get('type', 'value')} the grader cannot read "
+                    "(expected a numpy array, a Keras model or plain numbers)",
+                )
         except Exception as exc:
             namespace[name] = UngradableValue(
-                name, f"the grader could not load it ({type(exc).__name__}: {str(exc)[:200]})")
+                name, f"the grader could not load it ({type(exc).__name__}: {str(exc)[:200]})"
+            )
 
 
 def _allowed(module):

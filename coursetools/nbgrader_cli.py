@@ -27,8 +27,12 @@ def nbgrader(root: Path, *args: str, check: bool = True, log: Path | None = None
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -77,17 +81,15 @@ def notebook_name(assignment: str) -> str:
 def step_scores(root: Path, assignment: str, student: str) -> list[StepScore]:
     """Points per autograded test cell, in notebook order."""
     name = notebook_name(assignment)
+    source = nbformat.read(Path(root) / "source" / assignment / f"{name}.ipynb", as_version=4)
+    order = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
     with Gradebook(db_url(root)) as gb:
         try:
             nb = gb.find_submission_notebook(name, assignment, student)
         except MissingEntry:
             return []
-        grades = {g.name: g for g in nb.grades}
-        order = [c.name for c in gb.find_notebook(name, assignment).grade_cells]
-    source = nbformat.read(Path(root) / "source" / assignment / f"{name}.ipynb", as_version=4)
-    order = [c.metadata["nbgrader"]["grade_id"] for c in source.cells
-             if c.metadata.get("nbgrader", {}).get("grade_id") in order]
-    return [StepScore(g, float(grades[g].score), float(grades[g].max_score)) for g in order if g in grades]
+        grades = {g.name: StepScore(g.name, float(g.score), float(g.max_score)) for g in nb.grades}
+    return [grades[g] for g in order if g in grades]
 
 
 def students_in(folder: Path, assignment: str) -> list[str]:
@@ -95,3 +97,50 @@ def students_in(folder: Path, assignment: str) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir())
+
+
+def submission_problems(root: Path, assignment: str, student: str) -> list[str]:
+    """Why a submission cannot be graded as it is, in words the instructor can act on."""
+    expected = notebook_name(assignment) + ".ipynb"
+    folder = Path(root) / "submitted" / student / assignment
+    path = folder / expected
+    if not path.is_file():
+        found = ", ".join(sorted(p.name for p in folder.glob("*.ipynb"))) or "no notebook"
+        return [
+            f"no {expected} in submitted/{student}/{assignment}/ (found: {found}); "
+            f"rename the student's notebook to {expected}"
+        ]
+    try:
+        nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    except Exception as error:  # nbformat raises several kinds for broken files
+        message = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        return [
+            f"{expected} is not a valid notebook ({message}); ask the student to re-download "
+            "their notebook from Jupyter and resubmit"
+        ]
+    if nb.get("nbformat") != 4:
+        return [
+            f"{expected} uses nbformat {nb.get('nbformat')}, which this course's nbgrader cannot read "
+            "(it reads nbformat 4); open and save it in the course's Jupyter"
+        ]
+    release = nbformat.read(Path(root) / "release" / assignment / expected, as_version=4)
+    wanted = {c.metadata["nbgrader"]["grade_id"] for c in release.cells if "nbgrader" in c.metadata}
+    present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    if wanted - present:
+        return [
+            f"{expected} lost the nbgrader metadata of {len(wanted - present)} cell(s) "
+            f"({', '.join(sorted(wanted - present)[:4])}...): it was probably saved by another tool; "
+            "ask the student to copy their answers into a fresh copy of the release notebook"
+        ]
+    return []
+
+
+def gradebook_knows(root: Path, assignment: str) -> bool:
+    """Whether generate_assignment has recorded the assignment's notebooks."""
+    if not (Path(root) / "gradebook.db").exists():
+        return False
+    with Gradebook(db_url(root)) as gb:
+        try:
+            return bool(gb.find_assignment(assignment).notebooks)
+        except MissingEntry:
+            return False

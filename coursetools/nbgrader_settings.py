@@ -21,6 +21,10 @@ def apply(c) -> None:
     c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=120"
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".keras"]
 
+    # `nbgrader export` writes next to the other reports, not into the course root.
+    (root / "reports").mkdir(exist_ok=True)
+    c.ExportPlugin.to = str(root / "reports" / "grades.csv")
+
     c.Execute.timeout = course_config.CELL_TIMEOUT_SECONDS
     c.SandboxedExecute.notebook_timeout = course_config.NOTEBOOK_TIMEOUT_SECONDS
     c.IgnorePattern.pattern = course_config.STDERR_NOISE_PATTERN
@@ -31,10 +35,8 @@ def apply(c) -> None:
     from coursetools.feedback import HideHiddenTests
 
     c.Autograde.autograde_preprocessors = [
-        SandboxedExecute if pp.__name__ == "Execute" else pp
-        for pp in Autograde.autograde_preprocessors.default()
+        SandboxedExecute if pp.__name__ == "Execute" else pp for pp in Autograde.autograde_preprocessors.default()
     ]
     from nbgrader.converters.generate_feedback import GenerateFeedback
 
-    c.GenerateFeedback.preprocessors = [HideHiddenTests] + list(
-        GenerateFeedback.preprocessors.default())
+    c.GenerateFeedback.preprocessors = [HideHiddenTests] + list(GenerateFeedback.preprocessors.default())

@@ -73,15 +73,19 @@ def find_leaks(source_nb, release_nb) -> list[str]:
 def comparable(nb) -> list[tuple]:
     """What matters in a generated notebook, without volatile metadata."""
     return [(c.cell_type, c.source, c.metadata.get("nbgrader", {})) for c in nb.cells] + [
-        ("kernelspec", nb.metadata.get("kernelspec", {}))]
+        ("kernelspec", nb.metadata.get("kernelspec", {}))
+    ]
 
 
 def stale_release_files(fresh_dir: Path, committed_dir: Path) -> list[str]:
     """Differences between a fresh generation and the committed release folder."""
     problems = []
     fresh = {p.relative_to(fresh_dir) for p in fresh_dir.rglob("*") if p.is_file()}
-    committed = {p.relative_to(committed_dir) for p in committed_dir.rglob("*") if p.is_file()} \
-        if committed_dir.is_dir() else set()
+    committed = (
+        {p.relative_to(committed_dir) for p in committed_dir.rglob("*") if p.is_file()}
+        if committed_dir.is_dir()
+        else set()
+    )
     for rel in sorted(fresh - committed):
         problems.append(f"{committed_dir / rel} is missing")
     for rel in sorted(committed - fresh):
@@ -89,7 +93,8 @@ def stale_release_files(fresh_dir: Path, committed_dir: Path) -> list[str]:
     for rel in sorted(fresh & committed):
         if rel.suffix == ".ipynb":
             same = comparable(nbformat.read(fresh_dir / rel, as_version=4)) == comparable(
-                nbformat.read(committed_dir / rel, as_version=4))
+                nbformat.read(committed_dir / rel, as_version=4)
+            )
         else:
             same = (fresh_dir / rel).read_bytes() == (committed_dir / rel).read_bytes()
         if not same:

@@ -25,8 +25,9 @@ def solution_code(source_nb) -> dict[str, str]:
     answers = {}
     for cell in source_nb.cells:
         if cell.cell_type == "code" and utils.is_solution(cell):
-            lines = [line for line in cell.source.split("\n")
-                     if SOLUTION_BEGIN not in line and SOLUTION_END not in line]
+            lines = [
+                line for line in cell.source.split("\n") if SOLUTION_BEGIN not in line and SOLUTION_END not in line
+            ]
             answers[cell.metadata["nbgrader"]["grade_id"]] = "\n".join(lines)
     return answers
 
@@ -57,7 +58,9 @@ SAMPLE_CLASS = {
     "reference-solution": (lambda a: a, 15),
     "unchanged-release": (lambda a: {}, 0),
     "partial-first-five-steps": (
-        lambda a: _partial(a, ["imports", "load-data", "show-images", "normalize", "one-hot"]), 7),
+        lambda a: _partial(a, ["imports", "load-data", "show-images", "normalize", "one-hot"]),
+        7,
+    ),
     "undertrained-model": (_undertrained, 11),
 }
 

@@ -74,18 +74,25 @@ class Sandbox:
             "--unshare-all",  # no network, own pid/ipc/uts/cgroup namespaces
             "--die-with-parent",
             "--new-session",
-            "--cap-drop", "ALL",
+            "--cap-drop",
+            "ALL",
             "--clearenv",
-            "--proc", "/proc",
-            "--dev", "/dev",
-            "--size", str(self.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp",
-            "--tmpfs", "/home",
-            "--dir", SANDBOX_HOME,
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(self.tmp_size_mb * 1024 * 1024),
+            "--tmpfs",
+            "/tmp",
+            "--tmpfs",
+            "/home",
+            "--dir",
+            SANDBOX_HOME,
         ]
         for path in _SYSTEM_DIRS + _SYSTEM_ETC_FILES:
             if os.path.lexists(path):
-                cmd += ["--ro-bind", path, path] if not os.path.islink(path) else [
-                    "--symlink", os.readlink(path), path]
+                cmd += ["--ro-bind", path, path] if not os.path.islink(path) else ["--symlink", os.readlink(path), path]
         for path in _python_dirs():
             cmd += ["--ro-bind", path, path]
         cmd += ["--ro-bind", str(Path(course_config.KERAS_HOME) / "datasets"), SANDBOX_KERAS_HOME + "/datasets"]
@@ -132,9 +139,15 @@ class SandboxedKernelManager(AsyncKernelManager):
     @property
     def kernel_spec(self) -> KernelSpec:
         return KernelSpec(
-            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                  # C-level TensorFlow logs go to the kernel's own stderr, not into cells.
-                  "--IPKernelApp.capture_fd_output=False"],
+            argv=[
+                sys.executable,
+                "-m",
+                "ipykernel_launcher",
+                "-f",
+                "{connection_file}",
+                # C-level TensorFlow logs go to the kernel's own stderr, not into cells.
+                "--IPKernelApp.capture_fd_output=False",
+            ],
             display_name="Python 3 (grading sandbox)",
             language="python",
             interrupt_mode="message",
@@ -180,8 +193,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                 return
             if rss > limit:
                 self.fault = (
-                    f"the kernel used more than the memory limit of "
-                    f"{self.sandbox.memory_limit_mb} MB and was stopped"
+                    f"the kernel used more than the memory limit of {self.sandbox.memory_limit_mb} MB and was stopped"
                 )
                 for proc in reversed(procs):
                     try:

@@ -1,0 +1,149 @@
+"""Grade whole submissions through the real command (`python -m coursetools autograde`).
+
+One scratch course is graded once per test session: the bundled sample class,
+the adversarial corpus and the malformed inputs, all in one parallel batch.
+"""
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+import course_config
+from coursetools import samples
+from coursetools.nbgrader_cli import make_course_copy, step_scores
+
+from .corpus import CORPUS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+ROOT = course_config.COURSE_ROOT
+NOTEBOOK = "fashion_mnist.ipynb"
+MAX_SCORE = 15
+# Shorter limits than the course's, so the fault cases finish quickly.
+TEST_LIMITS = {"CELL_TIMEOUT_SECONDS": 60, "NOTEBOOK_TIMEOUT_SECONDS": 400}
+SAMPLE_SCORES = {student: points for student, (_, points) in samples.SAMPLE_CLASS.items()}
+
+
+def run_cli(course, *args):
+    return subprocess.run([sys.executable, "-m", "coursetools", *args], cwd=course, capture_output=True, text=True)
+
+
+def write(course, student, nb_or_text, name=NOTEBOOK):
+    path = course / "submitted" / student / "ps1" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(nb_or_text, str):
+        path.write_text(nb_or_text)
+    else:
+        nbformat.write(nb_or_text, path)
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    course = make_course_copy(tmp_path_factory.mktemp("e2e") / "course")
+    config = (course / "course_config.py").read_text()
+    for key, value in TEST_LIMITS.items():
+        config += f"\n{key} = {value}\n"
+    (course / "course_config.py").write_text(config)
+    assert run_cli(course, "release").returncode == 0
+    release = nbformat.read(course / "release" / "ps1" / NOTEBOOK, as_version=4)
+    source = nbformat.read(course / "source" / "ps1" / NOTEBOOK, as_version=4)
+    reference = samples.solution_code(source)
+
+    for student, (build, _) in samples.SAMPLE_CLASS.items():
+        write(course, student, samples.fill(release, build(reference)))
+    for case in CORPUS:
+        nb = samples.fill(release, case.answers(reference))
+        if case.edit_notebook:
+            case.edit_notebook(nb)
+        write(course, case.name, nb)
+    # Bad input: each must be reported clearly without stopping the others.
+    write(course, "malformed-json", '{"cells": [ this is not json')
+    write(course, "renamed-notebook", samples.fill(release, reference), name="my_homework.ipynb")
+    newer = json.loads(nbformat.writes(release))
+    newer["nbformat"] = 6
+    write(course, "newer-nbformat", json.dumps(newer))
+    stripped = samples.fill(release, reference)
+    for cell in stripped.cells:
+        cell.metadata.pop("nbgrader", None)
+    write(course, "stripped-metadata", stripped)
+
+    result = run_cli(course, "autograde", "--workers", "2")
+    return course, result
+
+
+def outputs_text(course, student):
+    nb = nbformat.read(course / "autograded" / student / "ps1" / NOTEBOOK, as_version=4)
+    return "\n".join(json.dumps(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code")
+
+
+def total(course, student):
+    return sum(step.score for step in step_scores(course, "ps1", student))
+
+
+@pytest.mark.parametrize("student", sorted(SAMPLE_SCORES))
+def test_sample_class_scores(graded, student):
+    course, _ = graded
+    steps = step_scores(course, "ps1", student)
+    assert sum(s.max_score for s in steps) == MAX_SCORE
+    assert sum(s.score for s in steps) == SAMPLE_SCORES[student], [(s.grade_id, s.score) for s in steps]
+
+
+def test_reference_solution_gets_every_step(graded):
+    course, _ = graded
+    assert all(s.score == s.max_score for s in step_scores(course, "ps1", "reference-solution"))
+
+
+def test_partial_submission_gets_exactly_its_completed_steps(graded):
+    course, _ = graded
+    earned = {s.grade_id for s in step_scores(course, "ps1", "partial-first-five-steps") if s.score}
+    assert earned == {"test-imports", "test-load-data", "test-class-names", "test-normalize", "test-one-hot"}
+
+
+def test_undertrained_model_loses_only_the_accuracy_points(graded):
+    course, _ = graded
+    lost = {s.grade_id for s in step_scores(course, "ps1", "undertrained-model") if s.score < s.max_score}
+    assert lost == {"test-evaluate-model"}
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[c.name for c in CORPUS])
+def test_attacks_and_faults_gain_nothing(graded, case):
+    course, _ = graded
+    assert total(course, case.name) == case.expected, case.why
+    text = outputs_text(course, case.name)
+    for expected in case.expect_in_outputs:
+        assert expected in text
+
+
+def test_student_code_never_sees_hidden_tests_source_or_gradebook(graded):
+    course, _ = graded
+    lines = outputs_text(course, "snoops-disk-and-gradebook").replace("\\n", "\n").splitlines()
+    assert any("NOWRITE" in line for line in lines), "the snooping code did not run"
+    assert not any("READ" in line and ("HIDDEN" in line or "gradebook" in line) for line in lines)
+    assert not any("WROTE" in line for line in lines)
+    assert (course / "gradebook.db").read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+@pytest.mark.parametrize(
+    "student, message",
+    [
+        ("malformed-json", "not a valid notebook"),
+        ("renamed-notebook", "no fashion_mnist.ipynb"),
+        ("newer-nbformat", "nbformat"),
+        ("stripped-metadata", "nbgrader metadata"),
+    ],
+)
+def test_bad_submissions_are_reported_and_the_rest_graded(graded, student, message):
+    course, result = graded
+    assert result.returncode != 0
+    assert student in result.stderr and message in result.stderr
+    assert total(course, "reference-solution") == MAX_SCORE
+
+
+def test_regrading_is_idempotent(graded):
+    course, _ = graded
+    before = {s: total(course, s) for s in SAMPLE_SCORES}
+    result = run_cli(course, "autograde", "--student", "partial-first-five-steps", "--student", "unchanged-release")
+    assert result.returncode == 0, result.stderr
+    assert {s: total(course, s) for s in SAMPLE_SCORES} == before

@@ -1,0 +1,51 @@
+import ast
+
+import nbformat
+import pytest
+from traitlets.config.loader import PyFileConfigLoader
+
+import course_config
+from coursetools.execute import SandboxedExecute
+from coursetools.feedback import HideHiddenTests
+
+pytestmark = pytest.mark.unit
+ROOT = course_config.COURSE_ROOT
+
+
+def settings_in_notebook(path):
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "settings")
+    values = {}
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            values[node.targets[0].id] = node.value.value
+    return values, cell
+
+
+@pytest.mark.parametrize("folder", ["source", "release"])
+def test_notebook_settings_match_course_config(folder):
+    values, cell = settings_in_notebook(ROOT / folder / "ps1" / "fashion_mnist.ipynb")
+    assert values == {
+        "EPOCHS": course_config.EPOCHS,
+        "BATCH_SIZE": course_config.BATCH_SIZE,
+        "SEED": course_config.SEED,
+        "ACCURACY_THRESHOLD": course_config.ACCURACY_THRESHOLD,
+    }
+    assert cell.metadata["nbgrader"]["locked"], "students must not be able to edit the settings"
+
+
+def test_nbgrader_config_loads_the_sandboxed_grader():
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    assert SandboxedExecute in config.Autograde.autograde_preprocessors
+    assert "Execute" not in [p.__name__ for p in config.Autograde.autograde_preprocessors]
+    assert HideHiddenTests in config.GenerateFeedback.preprocessors
+    assert config.Execute.timeout == course_config.CELL_TIMEOUT_SECONDS > 30
+    assert config.CourseDirectory.root == str(ROOT)
+
+
+def test_points_add_up_to_the_total_the_notebook_announces():
+    nb = nbformat.read(ROOT / "source/ps1/fashion_mnist.ipynb", as_version=4)
+    points = sum(
+        c.metadata["nbgrader"].get("points", 0) for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+    )
+    assert f"Points: {points:g} in total" in nb.cells[0].source
