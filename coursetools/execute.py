@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader import utils
@@ -130,6 +130,7 @@ class SandboxedExecute(Execute):
             allow_errors=True,
             kernel_name="python3",
             interrupt_on_timeout=True,
+            shutdown_kernel="immediate",
         )
         checker.owns_km = True
         checker.start_new_kernel()
@@ -150,6 +151,7 @@ class SandboxedExecute(Execute):
         student_sandbox, checker_sandbox = self._sandboxes(scratch)
         self.km = SandboxedKernelManager(student_sandbox, config=self.config)
         self.owns_km = True
+        self.shutdown_kernel = "immediate"  # nothing to save: the sandbox is thrown away
         deadline = time.monotonic() + self.notebook_timeout
         cell_timeout = self.timeout
         fault = ""
@@ -180,6 +182,12 @@ class SandboxedExecute(Execute):
                                     f"a cell ran longer than its time limit of {self.timeout} s; "
                                     "cells after it were not run"
                                 )
+                    except CellTimeoutError:  # the kernel ignored the interrupt and stayed busy
+                        fault = (
+                            f"a cell ran longer than its time limit of {self.timeout} s and could not be "
+                            "interrupted; cells after it were not run"
+                        )
+                        cell.outputs.append(error_output("CellTimeoutError", f"{fault[0].upper()}{fault[1:]}."))
                     except DeadKernelError:
                         fault = self._describe_death()
                         cell.outputs.append(error_output("KernelDied", f"{fault[0].upper()}{fault[1:]}."))
@@ -210,6 +218,10 @@ class SandboxedExecute(Execute):
                     checker._cleanup_kernel()
                     checker = self._start_checker(checker_sandbox)
                 return checker
+            except CellTimeoutError:
+                cell.outputs = [error_output("CellTimeoutError", "Checking this step took longer than its time limit.")]
+                checker._cleanup_kernel()
+                return self._start_checker(checker_sandbox)
             except DeadKernelError:
                 # Whatever crashed the checker, the next try gets a fresh one.
                 checker._cleanup_kernel()

@@ -124,15 +124,29 @@ def submission_problems(root: Path, assignment: str, student: str) -> list[str]:
             "(it reads nbformat 4); open and save it in the course's Jupyter"
         ]
     release = nbformat.read(Path(root) / "release" / assignment / expected, as_version=4)
-    wanted = {c.metadata["nbgrader"]["grade_id"] for c in release.cells if "nbgrader" in c.metadata}
-    present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
-    if wanted - present:
-        return [
-            f"{expected} lost the nbgrader metadata of {len(wanted - present)} cell(s) "
-            f"({', '.join(sorted(wanted - present)[:4])}...): it was probably saved by another tool; "
-            "ask the student to copy their answers into a fresh copy of the release notebook"
-        ]
-    return []
+    wanted = [c.metadata["nbgrader"]["grade_id"] for c in release.cells if "nbgrader" in c.metadata]
+    present = [
+        c.metadata["nbgrader"].get("grade_id")
+        for c in nb.cells
+        if isinstance(c.get("metadata", {}).get("nbgrader"), dict)
+    ]
+    problems = []
+    if missing := sorted(set(wanted) - set(present)):
+        problems.append(
+            f"{expected} is missing {len(missing)} graded or locked cell(s) of the release "
+            f"({', '.join(missing[:4])}): they were deleted, or another tool stripped their "
+            "nbgrader metadata; have the student copy their answers into a fresh release notebook"
+        )
+    if extra := sorted({str(i) for i in present} - set(wanted)):
+        problems.append(
+            f"{expected} has cell(s) marked for grading that the release does not have "
+            f"({', '.join(extra[:4])}): added by hand; review the submission"
+        )
+    if duplicated := sorted({i for i in present if present.count(i) > 1}):
+        problems.append(
+            f"{expected} has cells that appear more than once ({', '.join(duplicated[:4])}); review the submission"
+        )
+    return problems
 
 
 def gradebook_knows(root: Path, assignment: str) -> bool:

@@ -15,7 +15,6 @@ def apply(c) -> None:
     root = course_config.COURSE_ROOT
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = course_config.COURSE_ID
-    c.CourseDirectory.db_assignments = [{"name": name} for name in course_config.ASSIGNMENTS]
     # A long busy timeout lets parallel graders share the SQLite gradebook
     # instead of failing with "database is locked".
     c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=120"

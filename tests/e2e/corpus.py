@@ -3,7 +3,8 @@
 Every entry is built from the current release notebook and the reference
 answers, so the corpus follows the assignment when it changes. The expected
 score is what the honest part of the submission earns: an attack must never add
-a point. Step points: imports 1, load-data 1, show-images 1, normalize 2,
+a point. A submission whose graded cells were deleted, duplicated or forged is
+not graded at all and is reported to the instructor (`reported`). Step points: imports 1, load-data 1, show-images 1, normalize 2,
 one-hot 2, build-model 2, compile-model 1, train-model 1, evaluate-model 4.
 """
 
@@ -26,6 +27,8 @@ class Submission:
     expected: float
     edit_notebook: Callable | None = None
     expect_in_outputs: list[str] = field(default_factory=list)
+    # Submissions that cannot be graded as they are: not graded, reported with this message.
+    reported: str = ""
 
 
 def only(steps, extra=None):
@@ -126,21 +129,18 @@ import sys; sys.excepthook = lambda *a: None
 
 SNOOP = r"""
 import os
-found = []
-for top in ["/", "/work", "/root", "/home", "/tmp", "/grader"]:
-    for dirpath, dirs, files in os.walk(top):
-        if dirpath.startswith(("/proc", "/sys", "/usr", "/dev")):
-            dirs[:] = []
-            continue
-        for f in files:
-            if f.endswith((".ipynb", ".db")) or f == "course_config.py":
-                found.append(os.path.join(dirpath, f))
-for path in found:
-    try:
-        text = open(path, errors="ignore").read()
-        print("READ", path, "HIDDEN" if "BEGIN HIDDEN TESTS" in text else "")
-    except Exception as e:
-        print("DENIED", path, type(e).__name__)
+for dirpath, dirs, files in os.walk("/"):
+    if dirpath.startswith(("/proc", "/sys", "/dev")):
+        dirs[:] = []
+        continue
+    for f in files:
+        path = os.path.join(dirpath, f)
+        if f in ("fashion_mnist.ipynb", "course_config.py") or f.endswith(".db"):
+            try:
+                text = open(path, errors="ignore").read()
+                print("READ", path, "HIDDEN" if "_graded_accuracy" in text else "")
+            except Exception as e:
+                print("DENIED", path, type(e).__name__)
 for path in ["gradebook.db", "../gradebook.db", "/work/main/gradebook.db"]:
     try:
         open(path, "ab").write(b"corrupt")
@@ -176,11 +176,21 @@ CORPUS = [
     ),
     Submission(
         "shrunken-model",
-        "a 32-unit hidden layer instead of 1024",
+        "an 8-unit hidden layer instead of 1024, too small to reach the threshold",
         reference_with(
-            build_model="model = Sequential([Flatten(), Dense(32, activation='relu'), Dense(10, activation='softmax')])"
+            build_model="model = Sequential([Flatten(), Dense(8, activation='relu'), Dense(10, activation='softmax')])"
         ),
-        expected=13,
+        expected=9,
+    ),
+    Submission(
+        "legitimate-variant",
+        "Adam and the loss as objects, and one epoch more than asked: a different good solution earns full marks",
+        reference_with(
+            compile_model="import keras\nmodel.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), "
+            "loss=keras.losses.CategoricalCrossentropy(), metrics=['accuracy'])",
+            train_model="history = model.fit(train_x, train_y, epochs=EPOCHS + 1, batch_size=BATCH_SIZE)",
+        ),
+        expected=15,
     ),
     Submission(
         "monkeypatched-checks",
@@ -217,22 +227,25 @@ CORPUS = [
         "deleted-test-cells",
         "test cells removed from the notebook",
         only(FIRST_FIVE),
-        expected=7,
+        expected=0,
         edit_notebook=delete_test_cells,
+        reported="missing 9 graded or locked cell(s)",
     ),
     Submission(
         "duplicated-test-cells",
         "every test cell appears twice",
         only(FIRST_FIVE),
-        expected=7,
+        expected=0,
         edit_notebook=duplicate_test_cells,
+        reported="cells that appear more than once",
     ),
     Submission(
         "faked-test-cell",
         "adds a 100-point test cell that always passes",
         only(["imports"]),
-        expected=1,
+        expected=0,
         edit_notebook=add_fake_test_cell,
+        reported="marked for grading that the release does not have (bonus)",
     ),
     Submission(
         "locked-cell-changed",

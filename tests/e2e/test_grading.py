@@ -109,8 +109,12 @@ def test_undertrained_model_loses_only_the_accuracy_points(graded):
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.name for c in CORPUS])
 def test_attacks_and_faults_gain_nothing(graded, case):
-    course, _ = graded
+    course, result = graded
     assert total(course, case.name) == case.expected, case.why
+    if case.reported:
+        assert case.reported in result.stderr and case.name in result.stderr
+        assert step_scores(course, "ps1", case.name) == [], "a tampered notebook must not be graded"
+        return
     text = outputs_text(course, case.name)
     for expected in case.expect_in_outputs:
         assert expected in text
@@ -131,7 +135,7 @@ def test_student_code_never_sees_hidden_tests_source_or_gradebook(graded):
         ("malformed-json", "not a valid notebook"),
         ("renamed-notebook", "no fashion_mnist.ipynb"),
         ("newer-nbformat", "nbformat"),
-        ("stripped-metadata", "nbgrader metadata"),
+        ("stripped-metadata", "stripped their nbgrader metadata"),
     ],
 )
 def test_bad_submissions_are_reported_and_the_rest_graded(graded, student, message):

@@ -1,0 +1,261 @@
+"""Grading speed benchmark: `./course benchmark` (see benchmarks/README.md).
+
+Measures, side by side on this machine:
+  1. this course: one reference submission autograded end to end, several runs;
+  2. stock nbgrader: the tutorial's settings (10 epochs, batch 32) with nbgrader's
+     default Execute step (only its 30 s cell timeout raised so training can finish);
+  3. a batch of submissions (the sample class, repeated) graded by one worker
+     and by the worker pool;
+and prints one table: median/min/max seconds, peak memory, accuracy, ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import course_config  # noqa: E402
+from coursetools import samples  # noqa: E402
+from coursetools.cli import grade_students  # noqa: E402
+from coursetools.nbgrader_cli import make_course_copy, nbgrader, step_scores  # noqa: E402
+
+NOTEBOOK = "fashion_mnist.ipynb"
+STOCK_CONFIG = """\
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "stock"
+c.Execute.timeout = 900  # stock default is 30 s, which the tutorial's training cell exceeds
+"""
+
+
+class PeakMemory:
+    """Peak resident memory of a process tree, sampled every 0.2 s."""
+
+    def __init__(self):
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        me = psutil.Process()
+        while not self._stop.wait(0.2):
+            try:
+                rss = sum(p.memory_info().rss for p in me.children(recursive=True))
+            except psutil.Error:
+                continue
+            self.peak = max(self.peak, rss)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def timed_autograde(course: Path, student: str) -> tuple[float, int]:
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        nbgrader(course, "autograde", "ps1", "--student", student, "--force")
+        elapsed = time.perf_counter() - start
+    return elapsed, memory.peak
+
+
+def printed_accuracy(course: Path, student: str) -> float | None:
+    nb = nbformat.read(course / "autograded" / student / "ps1" / NOTEBOOK, as_version=4)
+    text = json.dumps([c.get("outputs", []) for c in nb.cells if c.cell_type == "code"])
+    found = re.findall(r"Test accuracy: ([0-9.]+)%", text)
+    return float(found[-1]) / 100 if found else None
+
+
+def reference_notebook(course: Path):
+    source = nbformat.read(course / "source" / "ps1" / NOTEBOOK, as_version=4)
+    release = nbformat.read(course / "release" / "ps1" / NOTEBOOK, as_version=4)
+    return samples.fill(release, samples.solution_code(source)), release, source
+
+
+def submit(course: Path, student: str, nb) -> None:
+    path = course / "submitted" / student / "ps1" / NOTEBOOK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def bench_course(work: Path, runs: int) -> dict:
+    course = make_course_copy(work / "course")
+    nbgrader(course, "generate_assignment", "ps1", "--force")
+    reference, _, _ = reference_notebook(course)
+    submit(course, "reference", reference)
+    times, peaks = [], []
+    for i in range(runs):
+        elapsed, peak = timed_autograde(course, "reference")
+        times.append(elapsed)
+        peaks.append(peak)
+        print(f"  course run {i + 1}/{runs}: {elapsed:.1f} s", flush=True)
+    score = sum(s.score for s in step_scores(course, "ps1", "reference"))
+    return {
+        "times": times,
+        "peak": max(peaks),
+        "accuracy": printed_accuracy(course, "reference"),
+        "score": score,
+        "course": course,
+    }
+
+
+def bench_stock(work: Path, runs: int) -> dict:
+    """nbgrader as shipped, grading the tutorial's notebook (10 epochs of 32)."""
+    course = work / "stock"
+    (course / "source" / "ps1").mkdir(parents=True)
+    source = nbformat.read(ROOT / "source" / "ps1" / NOTEBOOK, as_version=4)
+    for cell in source.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "settings":
+            cell.source = cell.source.replace(f"EPOCHS = {course_config.EPOCHS} ", "EPOCHS = 10 ").replace(
+                f"BATCH_SIZE = {course_config.BATCH_SIZE} ", "BATCH_SIZE = 32 "
+            )
+    nbformat.write(source, course / "source" / "ps1" / NOTEBOOK)
+    (course / "nbgrader_config.py").write_text(STOCK_CONFIG)
+    env_home = os.environ.get("KERAS_HOME")
+    os.environ["KERAS_HOME"] = str(course_config.KERAS_HOME)  # the stock kernel inherits it
+    try:
+        nbgrader(course, "generate_assignment", "ps1", "--force")
+        reference, _, _ = reference_notebook(course)
+        submit(course, "reference", reference)
+        times, peaks = [], []
+        for i in range(runs):
+            elapsed, peak = timed_autograde(course, "reference")
+            times.append(elapsed)
+            peaks.append(peak)
+            print(f"  stock run {i + 1}/{runs}: {elapsed:.1f} s", flush=True)
+    finally:
+        if env_home is None:
+            os.environ.pop("KERAS_HOME", None)
+        else:
+            os.environ["KERAS_HOME"] = env_home
+    return {"times": times, "peak": max(peaks), "accuracy": printed_accuracy(course, "reference")}
+
+
+def bench_batch(work: Path, size: int, workers: int) -> dict:
+    course = make_course_copy(work / "batch")
+    nbgrader(course, "generate_assignment", "ps1", "--force")
+    _, release, source = reference_notebook(course)
+    answers = samples.solution_code(source)
+    kinds = list(samples.SAMPLE_CLASS.items())
+    students = []
+    for i in range(size):
+        name, (build, _) = kinds[i % len(kinds)]
+        student = f"{name}-{i:02d}"
+        submit(course, student, samples.fill(release, build(answers)))
+        students.append(student)
+    result = {}
+    for label, n in (("sequential", 1), ("pool", workers)):
+        start = time.perf_counter()
+        failures = grade_students(course, "ps1", students, workers=n, quiet=True)
+        result[label] = time.perf_counter() - start
+        expected = {s: samples.SAMPLE_CLASS[s.rsplit("-", 1)[0]][1] for s in students}
+        wrong = [s for s in students if sum(x.score for x in step_scores(course, "ps1", s)) != expected[s]]
+        result[f"{label}_problems"] = len(failures) + len(wrong)
+        print(
+            f"  batch of {size}, {n} worker(s): {result[label]:.0f} s, "
+            f"{len(failures)} failed, {len(wrong)} wrong scores",
+            flush=True,
+        )
+    log_text = "".join(p.read_text() for p in (course / "logs" / "ps1").glob("*.log"))
+    result["locked"] = log_text.count("database is locked")
+    return result
+
+
+def data_load_seconds() -> float:
+    code = (
+        "import time, keras; t = time.perf_counter(); keras.datasets.fashion_mnist.load_data(); "
+        "print(time.perf_counter() - t)"
+    )
+    env = {**os.environ, "KERAS_HOME": str(course_config.KERAS_HOME), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def row(label, times, peak=None, accuracy=None, ratio=""):
+    med = statistics.median(times)
+    acc = f"{accuracy:.4f}" if accuracy is not None else "-"
+    mem = f"{peak / 2**20:,.0f} MB" if peak else "-"
+    return f"| {label} | {med:.1f} | {min(times):.1f} / {max(times):.1f} | {mem} | {acc} | {ratio} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="runs of the course grader (default 5)")
+    parser.add_argument("--stock-runs", type=int, default=3, help="runs of stock nbgrader (default 3)")
+    parser.add_argument("--batch", type=int, default=30, help="submissions in the batch (default 30)")
+    parser.add_argument("--workers", type=int, default=course_config.GRADING_WORKERS)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        print(f"data load from the local cache: {data_load_seconds():.2f} s", flush=True)
+        print("grading one reference submission with this course's grader ...", flush=True)
+        course = bench_course(work, args.runs)
+        print("grading the tutorial's notebook with stock nbgrader ...", flush=True)
+        stock = bench_stock(work, args.stock_runs) if args.stock_runs else None
+        print(f"grading a batch of {args.batch} ...", flush=True)
+        batch = bench_batch(work, args.batch, args.workers) if args.batch else None
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(
+        f"\nmachine: {os.cpu_count()} cores; course settings: {course_config.EPOCHS} epochs, "
+        f"batch {course_config.BATCH_SIZE}; reference score {course['score']:g}/15\n"
+    )
+    print("| setting | median s | min / max s | peak memory | test accuracy | ratio |")
+    print("|---|---|---|---|---|---|")
+    course_median = statistics.median(course["times"])
+    if stock:
+        speedup = statistics.median(stock["times"]) / course_median
+        print(
+            row(
+                "stock nbgrader, tutorial settings (10 epochs, batch 32)",
+                stock["times"],
+                stock["peak"],
+                stock["accuracy"],
+                "1.0x",
+            )
+        )
+        print(
+            row(
+                f"this course ({course_config.EPOCHS} epochs, batch {course_config.BATCH_SIZE}, sandbox, checker)",
+                course["times"],
+                course["peak"],
+                course["accuracy"],
+                f"{speedup:.1f}x faster than stock",
+            )
+        )
+    else:
+        print(row("this course", course["times"], course["peak"], course["accuracy"]))
+    if batch:
+        gain = batch["sequential"] / batch["pool"]
+        print(f"| batch of {args.batch}, 1 worker | {batch['sequential']:.0f} (total) | | | | 1.0x |")
+        print(
+            f"| batch of {args.batch}, {args.workers} workers | {batch['pool']:.0f} (total) | | | | "
+            f"{gain:.2f}x throughput |"
+        )
+        print(
+            f"\nbatch problems: {batch['sequential_problems'] + batch['pool_problems']} failed or wrong scores, "
+            f"{batch['locked']} 'database is locked' messages"
+        )
+
+
+if __name__ == "__main__":
+    main()

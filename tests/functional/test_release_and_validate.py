@@ -1,0 +1,74 @@
+"""Release generation and `validate`, in scratch copies of the course."""
+
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+import course_config
+from coursetools import release
+from coursetools.nbgrader_cli import make_course_copy, nbgrader
+
+ROOT = course_config.COURSE_ROOT
+NOTEBOOK = "fashion_mnist.ipynb"
+
+
+@pytest.fixture
+def course(tmp_path):
+    copy = make_course_copy(tmp_path / "course")
+    shutil.copytree(ROOT / "release", copy / "release")
+    return copy
+
+
+def cli(course, *args):
+    return subprocess.run([sys.executable, "-m", "coursetools", *args], cwd=course, capture_output=True, text=True)
+
+
+@pytest.mark.functional
+def test_committed_release_is_a_fresh_generation_of_source(tmp_path):
+    copy = make_course_copy(tmp_path / "course")
+    nbgrader(copy, "generate_assignment", "ps1", "--force")
+    assert release.stale_release_files(copy / "release" / "ps1", ROOT / "release" / "ps1") == [], (
+        "release/ is stale: run `./course release` and commit it"
+    )
+
+
+@pytest.mark.unit
+def test_a_hand_edited_release_is_detected(tmp_path):
+    edited = tmp_path / "release"
+    shutil.copytree(ROOT / "release" / "ps1", edited)
+    nb = nbformat.read(edited / NOTEBOOK, as_version=4)
+    nb.cells[0].source += "\nEdited by hand."
+    nbformat.write(nb, edited / NOTEBOOK)
+    (edited / "notes.txt").write_text("stray file")
+    problems = release.stale_release_files(ROOT / "release" / "ps1", edited)
+    assert any("differs" in p for p in problems) and any("notes.txt" in p for p in problems)
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_validate_passes_on_the_course(course):
+    result = cli(course, "validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ps1 is valid: reference 15/15, unchanged release 0/15" in result.stdout
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_validate_fails_when_a_test_checks_nothing_or_the_reference_fails(course):
+    path = course / "source" / "ps1" / NOTEBOOK
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "test-class-names":
+            cell.source = "assert True  # checks nothing"
+        if grade_id == "test-compile-model":
+            cell.source += "\nassert model.optimizer is None, 'impossible'"
+    nbformat.write(nb, path)
+    result = cli(course, "validate")
+    assert result.returncode == 1
+    assert "the unchanged release passes test 'test-class-names'" in result.stderr
+    assert "the reference solution fails test 'test-compile-model'" in result.stderr
+    assert "differs from a fresh generation" in result.stderr
