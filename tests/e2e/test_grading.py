@@ -123,10 +123,10 @@ def test_attacks_and_faults_gain_nothing(graded, case):
 def test_student_code_never_sees_hidden_tests_source_or_gradebook(graded):
     course, _ = graded
     lines = outputs_text(course, "snoops-disk-and-gradebook").replace("\\n", "\n").splitlines()
-    assert any("NOWRITE" in line for line in lines), "the snooping code did not run"
-    assert not any("READ" in line and ("HIDDEN" in line or "gradebook" in line) for line in lines)
-    assert not any("WROTE" in line for line in lines)
+    assert sum("NOWRITE" in line for line in lines) == 3, "every write outside its own folder must fail"
+    assert not any("HIDDEN" in line or str(course) in line for line in lines)
     assert (course / "gradebook.db").read_bytes()[:16] == b"SQLite format 3\x00"
+    assert total(course, "reference-solution") == MAX_SCORE
 
 
 @pytest.mark.parametrize(
