@@ -96,8 +96,8 @@ def submit(course: Path, student: str, nb) -> None:
     nbformat.write(nb, path)
 
 
-def bench_course(work: Path, runs: int) -> dict:
-    course = make_course_copy(work / "course")
+def grade_reference_repeatedly(course: Path, runs: int, label: str) -> dict:
+    """Release, submit the reference solution, autograde it `runs` times."""
     nbgrader(course, "generate_assignment", "ps1", "--force")
     reference, _, _ = reference_notebook(course)
     submit(course, "reference", reference)
@@ -106,15 +106,13 @@ def bench_course(work: Path, runs: int) -> dict:
         elapsed, peak = timed_autograde(course, "reference")
         times.append(elapsed)
         peaks.append(peak)
-        print(f"  course run {i + 1}/{runs}: {elapsed:.1f} s", flush=True)
+        print(f"  {label} run {i + 1}/{runs}: {elapsed:.1f} s", flush=True)
     score = sum(s.score for s in step_scores(course, "ps1", "reference"))
-    return {
-        "times": times,
-        "peak": max(peaks),
-        "accuracy": printed_accuracy(course, "reference"),
-        "score": score,
-        "course": course,
-    }
+    return {"times": times, "peak": max(peaks), "accuracy": printed_accuracy(course, "reference"), "score": score}
+
+
+def bench_course(work: Path, runs: int) -> dict:
+    return grade_reference_repeatedly(make_course_copy(work / "course"), runs, "course")
 
 
 def bench_stock(work: Path, runs: int) -> dict:
@@ -132,21 +130,12 @@ def bench_stock(work: Path, runs: int) -> dict:
     env_home = os.environ.get("KERAS_HOME")
     os.environ["KERAS_HOME"] = str(course_config.KERAS_HOME)  # the stock kernel inherits it
     try:
-        nbgrader(course, "generate_assignment", "ps1", "--force")
-        reference, _, _ = reference_notebook(course)
-        submit(course, "reference", reference)
-        times, peaks = [], []
-        for i in range(runs):
-            elapsed, peak = timed_autograde(course, "reference")
-            times.append(elapsed)
-            peaks.append(peak)
-            print(f"  stock run {i + 1}/{runs}: {elapsed:.1f} s", flush=True)
+        return grade_reference_repeatedly(course, runs, "stock")
     finally:
         if env_home is None:
             os.environ.pop("KERAS_HOME", None)
         else:
             os.environ["KERAS_HOME"] = env_home
-    return {"times": times, "peak": max(peaks), "accuracy": printed_accuracy(course, "reference")}
 
 
 def bench_batch(work: Path, size: int, workers: int) -> dict:

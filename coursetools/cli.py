@@ -1,13 +1,17 @@
-"""`python -m coursetools`: the instructor's workflow in one command.
+"""`python -m coursetools` (or `./course`): the whole workflow in one command.
 
-data        put Fashion-MNIST into the Keras cache (offline, checksummed)
-release     generate release/ from source/ and check it leaks nothing
-validate    prove the assignment works: source passes, release fails, no leaks, release/ fresh
-samples     rewrite the bundled sample class in examples/submitted/
-autograde   grade submitted/ in parallel, each student in its own sandboxed run
-feedback    write feedback/<student>/<assignment>/*.html
-export      reports/grades.csv (nbgrader's) and reports/<assignment>-steps.csv (points per step)
-demo        all of the above on the bundled sample class
+Instructors:
+    data        put Fashion-MNIST into the Keras cache (offline, checksummed)
+    release     generate release/ from source/ and check it leaks nothing
+    validate    prove the assignment works: source passes, release fails, no leaks, release/ fresh
+    samples     rewrite the bundled sample class in examples/submitted/
+    collect     copy submissions into submitted/ from a folder or a zip (nbgrader's zip_collect)
+    autograde   grade submitted/ in parallel, each student in its own sandboxed run
+    feedback    write feedback/<student>/<assignment>/*.html
+    export      reports/grades.csv (nbgrader's), reports/<assignment>-steps.csv, the class report
+    demo        all of the above on the bundled sample class
+Students:
+    check       run a notebook and report each visible check (non-zero exit if one fails)
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from coursetools.nbgrader_cli import (
     students_in,
     submission_problems,
 )
+from coursetools.report import write_class_report
+from coursetools.selfcheck import run_checks
 
 ROOT = course_config.COURSE_ROOT
 EXAMPLES = ROOT / "examples" / "submitted"
@@ -139,6 +145,38 @@ def cmd_samples(args) -> None:
         shutil.rmtree(EXAMPLES)
     for path in samples.write_sample_class(EXAMPLES, assignment=args.assignment):
         say(f"wrote {path.relative_to(ROOT)}")
+
+
+def cmd_collect(args) -> None:
+    notebook_name(args.assignment)
+    source = Path(args.source)
+    if not source.exists():
+        raise CommandError(f"{source} does not exist: give a folder or a .zip of submissions.")
+    if source.is_dir() and students_in(source, args.assignment):
+        # Already nbgrader's layout: <student>/<assignment>/<notebook>.
+        collected = students_in(source, args.assignment)
+        for student in collected:
+            dest = ROOT / "submitted" / student / args.assignment
+            if dest.exists():
+                shutil.rmtree(dest)
+            shutil.copytree(source / student / args.assignment, dest)
+    else:
+        # LMS downloads: files named <student>_<notebook> loose or in zips, collected by nbgrader.
+        archive = ROOT / "downloaded" / args.assignment / "archive"
+        if archive.exists():
+            shutil.rmtree(archive)
+        archive.mkdir(parents=True)
+        for path in [source] if source.is_file() else sorted(p for p in source.iterdir() if p.is_file()):
+            shutil.copy(path, archive / path.name)
+        before = set(students_in(ROOT / "submitted", args.assignment))
+        nbgrader(ROOT, "zip_collect", args.assignment, "--force")
+        collected = sorted(set(students_in(ROOT / "submitted", args.assignment)) - before) or sorted(before)
+    if not collected:
+        raise CommandError(
+            f"No submissions found in {source}: expected <student>/{args.assignment}/*.ipynb "
+            f"folders, or files named <student>_<notebook>.ipynb (alone or in .zip files)."
+        )
+    say(f"Collected {len(collected)} submission(s) into submitted/: {', '.join(collected)}")
 
 
 def grade_students(
@@ -254,7 +292,11 @@ def cmd_export(args) -> None:
                     f"{sum(s.max_score for s in steps):g}",
                 ]
             )
-    say(f"Wrote reports/grades.csv (nbgrader export) and {out.relative_to(ROOT)} ({len(rows)} students).")
+    report = write_class_report(ROOT / "reports" / f"{args.assignment}-class-report.html", args.assignment, dict(rows))
+    say(
+        f"Wrote reports/grades.csv (nbgrader export), {out.relative_to(ROOT)} and {report.relative_to(ROOT)} "
+        f"({len(rows)} students)."
+    )
     print_scores(ROOT, args.assignment, students)
 
 
@@ -263,13 +305,9 @@ def cmd_demo(args) -> None:
     cmd_data(args)  # noqa: E702
     say("== release")
     cmd_release(args)  # noqa: E702
-    say("== collect the bundled sample class into submitted/")
-    for student in students_in(EXAMPLES, args.assignment):
-        dest = ROOT / "submitted" / student / args.assignment
-        if dest.exists():
-            shutil.rmtree(dest)
-        shutil.copytree(EXAMPLES / student / args.assignment, dest)
-        say(f"  {student}")
+    say("== collect the bundled sample class")
+    args.source = str(EXAMPLES)
+    cmd_collect(args)
     say("== autograde")
     args.student = None
     cmd_autograde(args)
@@ -277,6 +315,23 @@ def cmd_demo(args) -> None:
     cmd_feedback(args)  # noqa: E702
     say("== export")
     cmd_export(args)  # noqa: E702
+
+
+def cmd_check(args) -> None:
+    path = Path(args.notebook)
+    if not path.is_file():
+        raise CommandError(f"{path} does not exist: give the path of your notebook.")
+    data.provision()
+    say(f"Running {path} from top to bottom ...")
+    results = run_checks(path)
+    for result in results:
+        say(
+            f"  {'PASS' if result.passed else 'FAIL'}  {result.step}" + ("" if result.passed else f": {result.message}")
+        )
+    failed = [r for r in results if not r.passed]
+    if failed:
+        raise CommandError(f"{len(failed)} of {len(results)} checks failed. Fix the first one, then run this again.")
+    say(f"All {len(results)} visible checks pass. The grader also runs hidden checks and recomputes the accuracy.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,10 +344,12 @@ def main(argv: list[str] | None = None) -> int:
         "release": (cmd_release, "generate release/ and check it for leaks"),
         "validate": (cmd_validate, "check the assignment end to end; non-zero exit if anything is wrong"),
         "samples": (cmd_samples, "rewrite examples/submitted/ from source/ and release/"),
+        "collect": (cmd_collect, "copy submissions into submitted/ from a folder or a zip"),
         "autograde": (cmd_autograde, "grade submissions in parallel sandboxes"),
         "feedback": (cmd_feedback, "generate HTML feedback"),
         "export": (cmd_export, "write grades.csv and the per-step CSV"),
         "demo": (cmd_demo, "run the whole workflow on the bundled sample class"),
+        "check": (cmd_check, "self-check a notebook: run it and report each visible check"),
     }
     for name, (func, help_text) in commands.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -306,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         if name == "autograde":
             p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+        if name == "collect":
+            p.add_argument("source", help="a folder (nbgrader layout, or <student>_<notebook> files) or a .zip")
+        if name == "check":
+            p.add_argument("notebook", help="path of the notebook to check")
         p.set_defaults(func=func)
     args = parser.parse_args(argv)
     try:

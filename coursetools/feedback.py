@@ -49,7 +49,7 @@ class FeedbackSummary(Preprocessor):
             score, max_score = utils.determine_grade(cell)
             total, max_total = total + (score or 0), max_total + max_score
             reason = "passed" if score == max_score else _reason(cell)
-            step = _STEP_TITLES.get(cell.metadata["nbgrader"]["grade_id"], cell.metadata["nbgrader"]["grade_id"])
+            step = STEP_TITLES.get(cell.metadata["nbgrader"]["grade_id"], cell.metadata["nbgrader"]["grade_id"])
             rows.append(f"| {step} | {score:g} / {max_score:g} | {html.escape(reason)} |")
         meta = nb.metadata.get("coursetools", {})
         parts = [f"# Your result: {total:g} / {max_total:g}", ""]
@@ -63,7 +63,7 @@ class FeedbackSummary(Preprocessor):
         return nb, resources
 
 
-_STEP_TITLES = {
+STEP_TITLES = {
     "test-imports": "1. Imports",
     "test-load-data": "2. Load the data",
     "test-class-names": "3. Look at the pictures",
@@ -111,7 +111,7 @@ def pictures(insights: dict) -> list[tuple[str, str]]:
             )
             ax.axis("off")
         fig.suptitle("Your model on the first test images (wrong answers in red)")
-        made.append(("Predictions of your model on test images", _png(fig)))
+        made.append(("Predictions of your model on test images", figure_png(fig)))
     confusion = insights.get("confusion")
     if isinstance(confusion, list) and len(confusion) == 10:
         import numpy as np
@@ -136,7 +136,7 @@ def pictures(insights: dict) -> list[tuple[str, str]]:
                 )
         ax.set_title("Confusion matrix on the 10,000 test images")
         fig.tight_layout()
-        made.append(("Confusion matrix", _png(fig)))
+        made.append(("Confusion matrix", figure_png(fig)))
     history = insights.get("history")
     if isinstance(history, dict) and history.get("accuracy"):
         fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -147,11 +147,11 @@ def pictures(insights: dict) -> list[tuple[str, str]]:
         ax.legend()
         ax.set_title("Training curve")
         fig.tight_layout()
-        made.append(("Training curve", _png(fig)))
+        made.append(("Training curve", figure_png(fig)))
     return made
 
 
-def _png(fig) -> str:
+def figure_png(fig) -> str:
     from matplotlib import pyplot as plt
 
     buffer = io.BytesIO()

@@ -26,6 +26,7 @@ def apply(c) -> None:
     (root / "reports").mkdir(exist_ok=True)
     c.ExportPlugin.to = str(root / "reports" / "grades.csv")
 
+    c.FileNameCollectorPlugin.named_regexp = course_config.SUBMISSION_FILENAME_PATTERN
     c.Execute.timeout = course_config.CELL_TIMEOUT_SECONDS
     c.SandboxedExecute.notebook_timeout = course_config.NOTEBOOK_TIMEOUT_SECONDS
     c.IgnorePattern.pattern = course_config.STDERR_NOISE_PATTERN

@@ -5,72 +5,16 @@ the adversarial corpus and the malformed inputs, all in one parallel batch.
 """
 
 import json
-import subprocess
-import sys
 
 import nbformat
 import pytest
 
-import course_config
-from coursetools import samples
-from coursetools.nbgrader_cli import make_course_copy, step_scores
+from coursetools.nbgrader_cli import step_scores
 
+from .conftest import MAX_SCORE, NOTEBOOK, SAMPLE_SCORES, run_cli
 from .corpus import CORPUS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-ROOT = course_config.COURSE_ROOT
-NOTEBOOK = "fashion_mnist.ipynb"
-MAX_SCORE = 15
-# Shorter limits than the course's, so the fault cases finish quickly.
-TEST_LIMITS = {"CELL_TIMEOUT_SECONDS": 60, "NOTEBOOK_TIMEOUT_SECONDS": 400}
-SAMPLE_SCORES = {student: points for student, (_, points) in samples.SAMPLE_CLASS.items()}
-
-
-def run_cli(course, *args):
-    return subprocess.run([sys.executable, "-m", "coursetools", *args], cwd=course, capture_output=True, text=True)
-
-
-def write(course, student, nb_or_text, name=NOTEBOOK):
-    path = course / "submitted" / student / "ps1" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(nb_or_text, str):
-        path.write_text(nb_or_text)
-    else:
-        nbformat.write(nb_or_text, path)
-
-
-@pytest.fixture(scope="session")
-def graded(tmp_path_factory):
-    course = make_course_copy(tmp_path_factory.mktemp("e2e") / "course")
-    config = (course / "course_config.py").read_text()
-    for key, value in TEST_LIMITS.items():
-        config += f"\n{key} = {value}\n"
-    (course / "course_config.py").write_text(config)
-    assert run_cli(course, "release").returncode == 0
-    release = nbformat.read(course / "release" / "ps1" / NOTEBOOK, as_version=4)
-    source = nbformat.read(course / "source" / "ps1" / NOTEBOOK, as_version=4)
-    reference = samples.solution_code(source)
-
-    for student, (build, _) in samples.SAMPLE_CLASS.items():
-        write(course, student, samples.fill(release, build(reference)))
-    for case in CORPUS:
-        nb = samples.fill(release, case.answers(reference))
-        if case.edit_notebook:
-            case.edit_notebook(nb)
-        write(course, case.name, nb)
-    # Bad input: each must be reported clearly without stopping the others.
-    write(course, "malformed-json", '{"cells": [ this is not json')
-    write(course, "renamed-notebook", samples.fill(release, reference), name="my_homework.ipynb")
-    newer = json.loads(nbformat.writes(release))
-    newer["nbformat"] = 6
-    write(course, "newer-nbformat", json.dumps(newer))
-    stripped = samples.fill(release, reference)
-    for cell in stripped.cells:
-        cell.metadata.pop("nbgrader", None)
-    write(course, "stripped-metadata", stripped)
-
-    result = run_cli(course, "autograde", "--workers", "2")
-    return course, result
 
 
 def outputs_text(course, student):

@@ -1,0 +1,99 @@
+"""What students and instructors receive: feedback pages (in a real browser), CSVs, the class report."""
+
+import csv
+import shutil
+
+import nbformat
+import pytest
+
+import course_config
+from coursetools import release
+from coursetools.nbgrader_cli import step_scores
+
+from .conftest import NOTEBOOK, SAMPLE_SCORES, run_cli
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+SCREENSHOTS = course_config.COURSE_ROOT / "reports" / "screenshots"
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def delivered(graded):
+    course, _ = graded
+    for command in ("feedback", "export"):
+        result = run_cli(course, command)
+        assert result.returncode == 0, result.stdout + result.stderr
+    return course
+
+
+def hidden_test_lines():
+    source = nbformat.read(course_config.COURSE_ROOT / "source" / "ps1" / NOTEBOOK, as_version=4)
+    return {line for line in release.secret_lines(source) if "assert" in line or "_fm" in line}
+
+
+@pytest.mark.parametrize("student", sorted(SAMPLE_SCORES))
+def test_feedback_has_scores_reasons_and_no_hidden_tests(delivered, student):
+    page = (delivered / "feedback" / student / "ps1" / "fashion_mnist.html").read_text()
+    assert f"Your result: {SAMPLE_SCORES[student]:g} / 15" in page
+    assert "BEGIN HIDDEN TESTS" not in page and "_graded_accuracy" not in page
+    assert not [line for line in hidden_test_lines() if line in page]
+
+
+def test_feedback_explains_a_failed_hidden_check_in_plain_words(delivered):
+    page = (delivered / "feedback" / "undertrained-model" / "ps1" / "fashion_mnist.html").read_text()
+    assert "When the grader evaluated your model on the test images, its accuracy was" in page
+
+
+def test_feedback_of_a_crashed_kernel_names_the_fault(delivered):
+    page = (delivered / "feedback" / "exits-midway" / "ps1" / "fashion_mnist.html").read_text()
+    assert "Grading stopped early" in page and "exit code 3" in page
+
+
+def test_step_csv_has_one_row_per_student_and_one_column_per_step(delivered):
+    with open(delivered / "reports" / "ps1-steps.csv") as fh:
+        rows = {row["student_id"]: row for row in csv.DictReader(fh)}
+    for student, points in SAMPLE_SCORES.items():
+        steps = step_scores(delivered, "ps1", student)
+        assert float(rows[student]["total"]) == points
+        assert [float(rows[student][s.grade_id]) for s in steps] == [s.score for s in steps]
+    assert (delivered / "reports" / "grades.csv").is_file()
+
+
+def test_class_report_has_both_charts(delivered):
+    page = (delivered / "reports" / "ps1-class-report.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "Steps most often failed" in page
+
+
+@pytest.mark.parametrize("student", ["reference-solution", "undertrained-model"])
+def test_feedback_page_renders_in_a_real_browser(delivered, student):
+    assert CHROMIUM and CHROMEDRIVER, "install Debian's chromium and chromium-driver (`./course setup` does)"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1200,2400",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        driver.get((delivered / "feedback" / student / "ps1" / "fashion_mnist.html").as_uri())
+        text = driver.find_element("tag name", "body").text
+        assert "Your result" in text and "9. Test accuracy" in text
+        images = driver.execute_script(
+            "return Array.from(document.images).map(i => [i.alt, i.complete && i.naturalWidth > 0]);"
+        )
+        assert len(images) >= 3 and all(ok for _, ok in images), images
+        assert "_graded_accuracy" not in driver.page_source
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        assert driver.save_screenshot(str(SCREENSHOTS / f"feedback-{student}.png"))
+    finally:
+        driver.quit()
