@@ -41,6 +41,10 @@ CELL_TIMEOUT_SECONDS = 300  # nbgrader's default of 30 s is shorter than trainin
 NOTEBOOK_TIMEOUT_SECONDS = 900  # a whole submission, all cells together
 KERNEL_MEMORY_LIMIT_MB = 6144  # resident memory of one submission's kernel
 GRADING_WORKERS = 2  # submissions graded at once by `coursetools autograde`
+# Gradebook: None is nbgrader's SQLite file in the course root. For a class graded on
+# several machines, a shared PostgreSQL URL, e.g. "postgresql://grader@dbhost/dl_intro"
+# (see README: "Grading on several machines").
+GRADEBOOK_URL = None
 # `./course collect` of LMS downloads (nbgrader zip_collect): files named <student>_<notebook>.
 SUBMISSION_FILENAME_PATTERN = r"^(?P<student_id>[^_]+)_(?P<file_id>.+\.ipynb)$"
 # Environment of every grading kernel: quiet TensorFlow logs on stderr and

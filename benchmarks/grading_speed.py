@@ -197,7 +197,7 @@ def main() -> None:
         work = Path(tmp)
         print(f"data load from the local cache: {data_load_seconds():.2f} s", flush=True)
         print("grading one reference submission with this course's grader ...", flush=True)
-        course = bench_course(work, args.runs)
+        course = bench_course(work, max(1, args.runs))
         print("grading the tutorial's notebook with stock nbgrader ...", flush=True)
         stock = bench_stock(work, args.stock_runs) if args.stock_runs else None
         print(f"grading a batch of {args.batch} ...", flush=True)

@@ -195,7 +195,7 @@ def grade_students(
         t0 = time.monotonic()
         log = root / "logs" / assignment / f"{student}.log"
         try:
-            nbgrader(root, "autograde", assignment, "--student", student, "--force", log=log)
+            nbgrader(root, "autograde", assignment, "--student", student, "--force", log=log, workers=workers)
             status = "graded"
         except CommandError:
             failures[student] = f"nbgrader could not grade it; see {log}"

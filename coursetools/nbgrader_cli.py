@@ -13,19 +13,23 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 import course_config
+from coursetools.nbgrader_settings import gradebook_url
 
 
 class CommandError(RuntimeError):
     """An nbgrader step failed; the message says which and what to do."""
 
 
-def nbgrader(root: Path, *args: str, check: bool = True, log: Path | None = None) -> subprocess.CompletedProcess:
+def nbgrader(
+    root: Path, *args: str, check: bool = True, log: Path | None = None, workers: int = 1
+) -> subprocess.CompletedProcess:
     """Run `nbgrader ARGS` in the course folder `root` with this interpreter.
 
     nbgrader reads root/nbgrader_config.py, which loads root/course_config.py.
     """
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env["COURSETOOLS_WORKERS"] = str(workers)  # kernels share the cores with the other workers
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args],
         cwd=root,
@@ -44,7 +48,7 @@ def nbgrader(root: Path, *args: str, check: bool = True, log: Path | None = None
 
 
 def db_url(root: Path) -> str:
-    return f"sqlite:///{Path(root) / 'gradebook.db'}?timeout=120"
+    return gradebook_url(Path(root))
 
 
 def make_course_copy(dest: Path, root: Path | None = None) -> Path:
@@ -151,7 +155,7 @@ def submission_problems(root: Path, assignment: str, student: str) -> list[str]:
 
 def gradebook_knows(root: Path, assignment: str) -> bool:
     """Whether generate_assignment has recorded the assignment's notebooks."""
-    if not (Path(root) / "gradebook.db").exists():
+    if not course_config.GRADEBOOK_URL and not (Path(root) / "gradebook.db").exists():
         return False
     with Gradebook(db_url(root)) as gb:
         try:

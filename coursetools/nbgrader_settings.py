@@ -6,6 +6,14 @@ import sys
 import course_config
 
 
+def gradebook_url(root) -> str:
+    if course_config.GRADEBOOK_URL:
+        return course_config.GRADEBOOK_URL
+    # A long busy timeout lets parallel graders share the SQLite gradebook
+    # instead of failing with "database is locked".
+    return f"sqlite:///{root / 'gradebook.db'}?timeout=120"
+
+
 def apply(c) -> None:
     # nbgrader runs `alembic` by name when it creates a gradebook; find the one
     # installed next to this interpreter even when the virtualenv is not activated.
@@ -17,9 +25,7 @@ def apply(c) -> None:
     root = course_config.COURSE_ROOT
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = course_config.COURSE_ID
-    # A long busy timeout lets parallel graders share the SQLite gradebook
-    # instead of failing with "database is locked".
-    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=120"
+    c.CourseDirectory.db_url = gradebook_url(root)
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".keras"]
 
     # `nbgrader export` writes next to the other reports, not into the course root.

@@ -108,6 +108,7 @@ class Sandbox:
             "KERAS_HOME": SANDBOX_KERAS_HOME,
             "MPLCONFIGDIR": "/tmp/matplotlib",
             **{k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")},
+            **thread_settings(),
             **course_config.KERNEL_ENV,
             **self.env,
         }
@@ -116,6 +117,15 @@ class Sandbox:
         # The sandbox's own root holds only mount points: make it read-only too.
         cmd += ["--remount-ro", "/", "--chdir", self.workdir, "--"]
         return cmd + inner
+
+
+def thread_settings() -> dict[str, str]:
+    """Split the cores between parallel grading workers instead of oversubscribing them."""
+    workers = max(1, int(os.environ.get("COURSETOOLS_WORKERS", "1") or 1))
+    if workers == 1:
+        return {}
+    threads = str(max(1, (os.cpu_count() or 1) // workers))
+    return {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": threads}
 
 
 class SandboxedKernelManager(AsyncKernelManager):
