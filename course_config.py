@@ -46,7 +46,8 @@ GRADING_WORKERS = 2  # submissions graded at once by `coursetools autograde`
 # (see README: "Grading on several machines").
 GRADEBOOK_URL = None
 # `./course collect` of LMS downloads (nbgrader zip_collect): files named <student>_<notebook>.
-SUBMISSION_FILENAME_PATTERN = r"^(?P<student_id>[^_]+)_(?P<file_id>.+\.ipynb)$"
+# nbgrader matches it against the whole path of each extracted file.
+SUBMISSION_FILENAME_PATTERN = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[^/]+\.ipynb)$"
 # Environment of every grading kernel: quiet TensorFlow logs on stderr and
 # one-thread-pool settings that suit two cores.
 KERNEL_ENV = {

@@ -170,7 +170,7 @@ def cmd_collect(args) -> None:
             shutil.copy(path, archive / path.name)
         before = set(students_in(ROOT / "submitted", args.assignment))
         nbgrader(ROOT, "zip_collect", args.assignment, "--force")
-        collected = sorted(set(students_in(ROOT / "submitted", args.assignment)) - before) or sorted(before)
+        collected = sorted(set(students_in(ROOT / "submitted", args.assignment)) - before)
     if not collected:
         raise CommandError(
             f"No submissions found in {source}: expected <student>/{args.assignment}/*.ipynb "

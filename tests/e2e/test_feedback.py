@@ -40,7 +40,8 @@ def test_feedback_has_scores_reasons_and_no_hidden_tests(delivered, student):
 
 
 def test_feedback_explains_a_failed_hidden_check_in_plain_words(delivered):
-    page = (delivered / "feedback" / "undertrained-model" / "ps1" / "fashion_mnist.html").read_text()
+    # Its printed accuracy passes the visible check; the grader's own evaluation fails it.
+    page = (delivered / "feedback" / "hardcoded-accuracy" / "ps1" / "fashion_mnist.html").read_text()
     assert "When the grader evaluated your model on the test images, its accuracy was" in page
 
 
