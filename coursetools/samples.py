@@ -15,9 +15,7 @@ import nbformat
 from nbgrader import utils
 
 import course_config
-
-SOLUTION_BEGIN = "### BEGIN SOLUTION"
-SOLUTION_END = "### END SOLUTION"
+from coursetools.release import SOLUTION_BEGIN, SOLUTION_END
 
 
 def solution_code(source_nb) -> dict[str, str]:
