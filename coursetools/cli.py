@@ -21,6 +21,7 @@ import csv
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -189,6 +190,7 @@ def grade_students(
     failures: dict[str, str] = {}
     start = time.monotonic()
     done = 0
+    progress = threading.Lock()
 
     def grade(student: str) -> None:
         nonlocal done
@@ -200,12 +202,13 @@ def grade_students(
         except CommandError:
             failures[student] = f"nbgrader could not grade it; see {log}"
             status = "FAILED"
-        done += 1
-        if not quiet:
-            say(
-                f"  [{done}/{len(students)}] {student}: {status} in {time.monotonic() - t0:.1f} s "
-                f"(elapsed {time.monotonic() - start:.0f} s)"
-            )
+        with progress:
+            done += 1
+            if not quiet:
+                say(
+                    f"  [{done}/{len(students)}] {student}: {status} in {time.monotonic() - t0:.1f} s "
+                    f"(elapsed {time.monotonic() - start:.0f} s)"
+                )
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         list(pool.map(grade, students))
