@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 import course_config  # noqa: E402
 from coursetools import samples  # noqa: E402
 from coursetools.cli import grade_students  # noqa: E402
-from coursetools.nbgrader_cli import make_course_copy, nbgrader, step_scores  # noqa: E402
+from coursetools.nbgrader_cli import make_course_copy, nbgrader, step_scores, submit  # noqa: E402
 
 NOTEBOOK = "fashion_mnist.ipynb"
 STOCK_CONFIG = """\
@@ -90,17 +90,11 @@ def reference_notebook(course: Path):
     return samples.fill(release, samples.solution_code(source)), release, source
 
 
-def submit(course: Path, student: str, nb) -> None:
-    path = course / "submitted" / student / "ps1" / NOTEBOOK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-
-
 def grade_reference_repeatedly(course: Path, runs: int, label: str) -> dict:
     """Release, submit the reference solution, autograde it `runs` times."""
     nbgrader(course, "generate_assignment", "ps1", "--force")
     reference, _, _ = reference_notebook(course)
-    submit(course, "reference", reference)
+    submit(course, "ps1", "reference", reference)
     times, peaks = [], []
     for i in range(runs):
         elapsed, peak = timed_autograde(course, "reference")
@@ -148,7 +142,7 @@ def bench_batch(work: Path, size: int, workers: int) -> dict:
     for i in range(size):
         name, (build, _) = kinds[i % len(kinds)]
         student = f"{name}-{i:02d}"
-        submit(course, student, samples.fill(release, build(answers)))
+        submit(course, "ps1", student, samples.fill(release, build(answers)))
         students.append(student)
     result = {}
     for label, n in (("sequential", 1), ("pool", workers)):

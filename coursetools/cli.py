@@ -36,9 +36,11 @@ from coursetools.nbgrader_cli import (
     make_course_copy,
     nbgrader,
     notebook_name,
+    notebook_path,
     step_scores,
     students_in,
     submission_problems,
+    submit,
 )
 from coursetools.report import write_class_report
 from coursetools.selfcheck import run_checks
@@ -63,10 +65,10 @@ def generate(root: Path, assignment: str) -> Path:
 
 
 def leak_problems(root: Path, assignment: str, release_dir: Path) -> list[str]:
-    name = notebook_name(assignment) + ".ipynb"
-    source_nb = nbformat.read(root / "source" / assignment / name, as_version=4)
-    release_nb = nbformat.read(release_dir / name, as_version=4)
-    return [f"{release_dir / name}: {p}" for p in release.find_leaks(source_nb, release_nb)]
+    release_path = release_dir / notebook_path(root, "release", assignment).name
+    source_nb = nbformat.read(notebook_path(root, "source", assignment), as_version=4)
+    release_nb = nbformat.read(release_path, as_version=4)
+    return [f"{release_path}: {p}" for p in release.find_leaks(source_nb, release_nb)]
 
 
 def cmd_release(args) -> None:
@@ -83,11 +85,8 @@ def cmd_release(args) -> None:
 
 def grade_in_copy(copy_root: Path, assignment: str, notebooks: dict) -> dict[str, list]:
     """Autograde the given student -> notebook map inside a scratch course copy."""
-    name = notebook_name(assignment) + ".ipynb"
     for student, nb in notebooks.items():
-        path = copy_root / "submitted" / student / assignment / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, path)
+        submit(copy_root, assignment, student, nb)
     grade_students(copy_root, assignment, list(notebooks), workers=course_config.GRADING_WORKERS, quiet=True)
     return {student: step_scores(copy_root, assignment, student) for student in notebooks}
 
@@ -95,7 +94,6 @@ def grade_in_copy(copy_root: Path, assignment: str, notebooks: dict) -> dict[str
 def cmd_validate(args) -> None:
     data.provision()
     assignment = args.assignment
-    name = notebook_name(assignment) + ".ipynb"
     problems = []
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
         copy_root = make_course_copy(Path(tmp) / "course")
@@ -104,8 +102,8 @@ def cmd_validate(args) -> None:
         problems += leak_problems(copy_root, assignment, fresh)
         problems += release.stale_release_files(fresh, ROOT / "release" / assignment)
         say("2/3 grading the reference solution and the unchanged release ...")
-        source_nb = nbformat.read(copy_root / "source" / assignment / name, as_version=4)
-        release_nb = nbformat.read(fresh / name, as_version=4)
+        source_nb = nbformat.read(notebook_path(copy_root, "source", assignment), as_version=4)
+        release_nb = nbformat.read(notebook_path(copy_root, "release", assignment), as_version=4)
         scores = grade_in_copy(
             copy_root,
             assignment,

@@ -47,10 +47,6 @@ def nbgrader(
     return result
 
 
-def db_url(root: Path) -> str:
-    return gradebook_url(Path(root))
-
-
 def make_course_copy(dest: Path, root: Path | None = None) -> Path:
     """A scratch course folder sharing this course's code, notebooks and data.
 
@@ -82,12 +78,26 @@ def notebook_name(assignment: str) -> str:
         raise CommandError(f"Unknown assignment '{assignment}'. Known assignments: {known}.") from None
 
 
+def notebook_path(root: Path, folder: str, assignment: str, student: str | None = None) -> Path:
+    """Where nbgrader keeps the assignment's notebook: <root>/<folder>[/<student>]/<assignment>/<name>.ipynb."""
+    base = Path(root) / folder / student if student else Path(root) / folder
+    return base / assignment / f"{notebook_name(assignment)}.ipynb"
+
+
+def submit(root: Path, assignment: str, student: str, nb) -> Path:
+    """Write `nb` as `student`'s submission, in nbgrader's submitted/ layout."""
+    path = notebook_path(root, "submitted", assignment, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
 def step_scores(root: Path, assignment: str, student: str) -> list[StepScore]:
     """Points per autograded test cell, in notebook order."""
-    name = notebook_name(assignment)
-    source = nbformat.read(Path(root) / "source" / assignment / f"{name}.ipynb", as_version=4)
+    name = notebook_name(assignment)  # also rejects an unknown assignment
+    source = nbformat.read(notebook_path(root, "source", assignment), as_version=4)
     order = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
-    with Gradebook(db_url(root)) as gb:
+    with Gradebook(gradebook_url(Path(root))) as gb:
         try:
             nb = gb.find_submission_notebook(name, assignment, student)
         except MissingEntry:
@@ -127,7 +137,7 @@ def submission_problems(root: Path, assignment: str, student: str) -> list[str]:
             f"{expected} uses nbformat {nb.get('nbformat')}, which this course's nbgrader cannot read "
             "(it reads nbformat 4); open and save it in the course's Jupyter"
         ]
-    release = nbformat.read(Path(root) / "release" / assignment / expected, as_version=4)
+    release = nbformat.read(notebook_path(root, "release", assignment), as_version=4)
     wanted = [c.metadata["nbgrader"]["grade_id"] for c in release.cells if "nbgrader" in c.metadata]
     present = [
         c.metadata["nbgrader"].get("grade_id")
@@ -157,7 +167,7 @@ def gradebook_knows(root: Path, assignment: str) -> bool:
     """Whether generate_assignment has recorded the assignment's notebooks."""
     if not course_config.GRADEBOOK_URL and not (Path(root) / "gradebook.db").exists():
         return False
-    with Gradebook(db_url(root)) as gb:
+    with Gradebook(gradebook_url(Path(root))) as gb:
         try:
             return bool(gb.find_assignment(assignment).notebooks)
         except MissingEntry:

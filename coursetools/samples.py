@@ -15,6 +15,7 @@ import nbformat
 from nbgrader import utils
 
 import course_config
+from coursetools.nbgrader_cli import notebook_name, notebook_path
 from coursetools.release import SOLUTION_BEGIN, SOLUTION_END
 
 
@@ -66,16 +67,15 @@ SAMPLE_CLASS = {
 def build_sample_class(root: Path | None = None, assignment: str = "ps1") -> dict[str, object]:
     """student id -> notebook, for every student of SAMPLE_CLASS."""
     root = Path(root or course_config.COURSE_ROOT)
-    notebook = course_config.ASSIGNMENTS[assignment][0] + ".ipynb"
-    source = nbformat.read(root / "source" / assignment / notebook, as_version=4)
-    release = nbformat.read(root / "release" / assignment / notebook, as_version=4)
+    source = nbformat.read(notebook_path(root, "source", assignment), as_version=4)
+    release = nbformat.read(notebook_path(root, "release", assignment), as_version=4)
     answers = solution_code(source)
     return {student: fill(release, build(answers)) for student, (build, _) in SAMPLE_CLASS.items()}
 
 
 def write_sample_class(dest: Path, root: Path | None = None, assignment: str = "ps1") -> list[Path]:
     """Write the sample class in nbgrader's submitted/<student>/<assignment>/ layout."""
-    notebook = course_config.ASSIGNMENTS[assignment][0] + ".ipynb"
+    notebook = notebook_name(assignment) + ".ipynb"
     written = []
     for student, nb in build_sample_class(root, assignment).items():
         path = Path(dest) / student / assignment / notebook
