@@ -39,6 +39,7 @@ FASHION_MNIST_SHA256 = {
 # --- grading ----------------------------------------------------------------
 CELL_TIMEOUT_SECONDS = 300  # nbgrader's default of 30 s is shorter than training
 NOTEBOOK_TIMEOUT_SECONDS = 900  # a whole submission, all cells together
+FUNCTION_CALL_TIMEOUT_SECONDS = 60  # one call of a student's function by a test
 KERNEL_MEMORY_LIMIT_MB = 6144  # resident memory of one submission's kernel
 GRADING_WORKERS = 2  # submissions graded at once by `coursetools autograde`
 # Gradebook: None is nbgrader's SQLite file in the course root. For a class graded on

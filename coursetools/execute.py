@@ -2,10 +2,16 @@
 
 * Student cells run in a sandboxed kernel (see sandbox.py).
 * Autograder test cells never run in the student's kernel: the variables a
-  test reads are exported from it as plain data and the test runs in a second,
-  clean sandboxed kernel (the checker) that has never executed student code.
-  Monkeypatching, input transformers, always-equal objects or silenced
-  tracebacks in the student's kernel therefore cannot change a test's verdict.
+  test reads are exported from it as plain data (carriers.py) and the test runs
+  in a second, clean sandboxed kernel (the checker) that has never executed
+  student code. Student functions reach the checker as proxies whose calls run
+  back in the student's kernel (calls.py). Monkeypatching, input transformers,
+  always-equal objects or silenced tracebacks in the student's kernel therefore
+  cannot change a test's verdict.
+* The one exception is a test the instructor tagged `run-in-student-kernel` in
+  source/ (assignments.STUDENT_KERNEL_TAG): it runs in the student's kernel as
+  stock nbgrader runs every test. The tag is read from source/, never from the
+  submission.
 * A kernel that dies, exceeds its memory cap or runs past the notebook's time
   limit stops only this submission: tests already run keep their results,
   the rest get an error output that names the fault, and nbgrader records the
@@ -14,8 +20,6 @@
 
 from __future__ import annotations
 
-import ast
-import builtins
 import inspect
 import json
 import os
@@ -28,13 +32,14 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_notebook, new_output
-from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 import course_config
-from coursetools import kernel_state
+from coursetools import calls, carriers
+from coursetools.assignments import is_autograder_test, marked_for_student_kernel, source_notebook
 from coursetools.sandbox import Sandbox, SandboxedKernelManager
+from coursetools.test_names import modules_imported_by, names_read_by
 
 EXPORT_DIR = "/grader/export"
 LIB_DIR = "/grader/lib"
@@ -46,39 +51,25 @@ import json as _json
 from coursetools.insights import measure as _measure
 print(_json.dumps(_measure(globals())))
 """
-CHECKER_PRELUDE = f"""
+CHECKER_PRELUDE = """
 import warnings
 warnings.filterwarnings("ignore")  # library warnings are not test failures
-import numpy as np
-import keras
-from coursetools.kernel_state import load_names as _grader_load_names
-from course_config import {", ".join(TRUSTED_SETTINGS)}
+from coursetools.carriers import load_names as _grader_load_names
+from coursetools.calls import CheckerBridge as _GraderBridge
+_grader_bridge = _GraderBridge(timeout={call_timeout})
+from course_config import {settings}
+for _grader_module in {preload!r}:  # what the tests import, imported while the student's notebook runs
+    try:
+        __import__(_grader_module)
+    except BaseException:
+        pass
+del _grader_module
 """
 EXPORT_CALL = (
-    "exec(compile({source!r}, '<grader-export>', 'exec'), _grader_export := {{'__name__': 'export'}}) "
-    "or _grader_export['export_names'](globals(), {names!r}, {folder!r})"
+    "exec(compile({source!r}, '<grader-carriers>', 'exec'), _grader_carriers := {{'__name__': 'grader_carriers'}}) "
+    "or _grader_carriers['export_names'](globals(), {names!r}, {folder!r})"
 )
-
-
-def names_read_by(source: str) -> list[str]:
-    """Global names a test cell's code reads, minus Python builtins."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    read, bound = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-    return sorted(read - bound - set(dir(builtins)) - set(TRUSTED_SETTINGS))
-
-
-def is_autograder_test(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+CARRIERS_SOURCE = inspect.getsource(carriers)
 
 
 def error_output(ename: str, message: str) -> NotebookNode:
@@ -91,6 +82,10 @@ class SandboxedExecute(Execute):
     notebook_timeout = Integer(
         course_config.NOTEBOOK_TIMEOUT_SECONDS,
         help="Seconds one notebook may run in total before its remaining cells are skipped.",
+    ).tag(config=True)
+    call_timeout = Integer(
+        course_config.FUNCTION_CALL_TIMEOUT_SECONDS,
+        help="Seconds one call of a student's function by a test may take.",
     ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
@@ -107,13 +102,14 @@ class SandboxedExecute(Execute):
 
     # -- setup --------------------------------------------------------------
     def _sandboxes(self, scratch: Path) -> tuple[Sandbox, Sandbox]:
-        for sub in ("work", "export", "student-conn", "checker-conn"):
+        for sub in ("work", "export", "args", "calls", "student-conn", "checker-conn"):
             (scratch / sub).mkdir()
         submission_dir = self.resources.get("metadata", {}).get("path") or "."
         _copy_supporting_files(Path(submission_dir), scratch / "work")
         student = Sandbox(
             connection_dir=scratch / "student-conn",
             writable={str(scratch / "work"): "/home/student/work", str(scratch / "export"): EXPORT_DIR},
+            read_only={str(scratch / "args"): calls.ARGS_DIR},
             workdir="/home/student/work",
         )
         root = course_config.COURSE_ROOT
@@ -124,9 +120,25 @@ class SandboxedExecute(Execute):
                 str(root / "course_config.py"): f"{LIB_DIR}/course_config.py",
                 str(root / "coursetools"): f"{LIB_DIR}/coursetools",
             },
+            writable={str(scratch / "args"): calls.ARGS_DIR, str(scratch / "calls"): calls.SOCKET_DIR},
             env={"PYTHONPATH": LIB_DIR, "PYTHONDONTWRITEBYTECODE": "1"},
         )
         return student, checker
+
+    def _checker_tests(self, nb: NotebookNode) -> list[NotebookNode]:
+        """The test cells that run in the checker: all but those tagged in source/."""
+        info = self.resources.get("nbgrader", {})
+        try:
+            marked = set(marked_for_student_kernel(source_notebook(info["assignment"], info["notebook"])))
+        except (KeyError, OSError, ValueError):
+            marked = set()  # no source notebook: every test runs in the checker
+        return [c for c in nb.cells if is_autograder_test(c) and c.metadata["nbgrader"]["grade_id"] not in marked]
+
+    def _prelude(self, tests: list[NotebookNode]) -> str:
+        preload = sorted({m for cell in tests for m in modules_imported_by(cell.source)})
+        return CHECKER_PRELUDE.format(
+            call_timeout=self.call_timeout, settings=", ".join(TRUSTED_SETTINGS), preload=preload
+        )
 
     def _launch_checker(self, sandbox: Sandbox) -> NotebookClient:
         """Start the checker's kernel process; _connect_checker finishes the job."""
@@ -143,31 +155,44 @@ class SandboxedExecute(Execute):
         checker.start_new_kernel()
         return checker
 
-    @staticmethod
-    def _connect_checker(checker: NotebookClient) -> NotebookClient:
+    def _connect_checker(self, checker: NotebookClient) -> NotebookClient:
         checker.start_new_kernel_client()
-        # Import keras now, while the student's notebook runs; queued before any test.
-        checker.kc.execute(CHECKER_PRELUDE, silent=True, store_history=False, allow_stdin=False)
+        # Queued before any test: imports run while the student's notebook runs.
+        checker.kc.execute(self._checker_prelude, silent=True, store_history=False, allow_stdin=False)
         return checker
 
     def _start_checker(self, sandbox: Sandbox) -> NotebookClient:
         return self._connect_checker(self._launch_checker(sandbox))
 
+    def _start_relay(self, scratch: Path) -> calls.CallRelay:
+        process = getattr(self.km.provisioner, "process", None)
+        return calls.CallRelay(
+            socket_path=str(scratch / "calls" / calls.SOCKET_NAME),
+            connection_info=self.km.get_connection_info(session=False),
+            timeout=self.call_timeout,
+            kernel_alive=lambda: process is not None and process.poll() is None,
+            carriers_source=CARRIERS_SOURCE,
+        ).start()
+
     # -- the run --------------------------------------------------------------
     def _run(self, nb: NotebookNode, scratch: Path) -> None:
-        student_sandbox, checker_sandbox = self._sandboxes(scratch)
+        student_sandbox, self._checker_sandbox = self._sandboxes(scratch)
+        checker_tests = {id(cell) for cell in self._checker_tests(nb)}
+        self._checker_prelude = self._prelude([c for c in nb.cells if id(c) in checker_tests])
         self.km = SandboxedKernelManager(student_sandbox, config=self.config)
         self.owns_km = True
         self.shutdown_kernel = "immediate"  # nothing to save: the sandbox is thrown away
         deadline = time.monotonic() + self.notebook_timeout
         cell_timeout = self.timeout
         fault = ""
-        checker = self._launch_checker(checker_sandbox)  # both kernels start side by side
+        self._checker = self._launch_checker(self._checker_sandbox)  # both kernels start side by side
+        relay = None
         try:
             with self.setup_kernel(cwd=str(scratch / "work")):
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
-                self._connect_checker(checker)
+                self._connect_checker(self._checker)
+                relay = self._start_relay(scratch)
                 for index, cell in enumerate(nb.cells):
                     if cell.cell_type != "code":
                         continue
@@ -178,69 +203,77 @@ class SandboxedExecute(Execute):
                         continue
                     self.timeout = int(min(cell_timeout or 1e9, max(1, deadline - time.monotonic())))
                     started = time.monotonic()
-                    try:
-                        if is_autograder_test(cell):
-                            checker = self._run_test(cell, index, checker, checker_sandbox)
-                        else:
-                            self.execute_cell(cell, index, store_history=True)
-                            if _timed_out(cell):
-                                # An interrupt may not stop it; later cells would only queue behind it.
-                                fault = (
-                                    f"a cell ran longer than its time limit of {self.timeout} s; "
-                                    "cells after it were not run"
-                                )
-                    except CellTimeoutError:  # the kernel ignored the interrupt and stayed busy
-                        fault = (
-                            f"a cell ran longer than its time limit of {self.timeout} s and could not be "
-                            "interrupted; cells after it were not run"
-                        )
-                        cell.outputs.append(error_output("CellTimeoutError", f"{fault[0].upper()}{fault[1:]}."))
-                    except DeadKernelError:
-                        fault = self._describe_death()
-                        cell.outputs.append(error_output("KernelDied", f"{fault[0].upper()}{fault[1:]}."))
+                    fault = self._run_cell(cell, index, in_checker=id(cell) in checker_tests) or relay.fault
                     self.log.info(
                         "cell %s (%s) ran in %.1f s",
                         index,
                         cell.metadata.get("nbgrader", {}).get("grade_id", "-"),
                         time.monotonic() - started,
                     )
-                nb.metadata["coursetools"] = {"insights": self._insights(checker), "fault": fault}
+                nb.metadata["coursetools"] = {"insights": self._insights(self._checker), "fault": fault}
         finally:
             self.timeout = cell_timeout
-            checker._cleanup_kernel()
+            if relay is not None:
+                relay.stop()
+            self._checker._cleanup_kernel()
 
-    def _run_test(self, cell, index, checker, checker_sandbox):
-        names = names_read_by(cell.source)
-        _run_silently(self, EXPORT_CALL.format(source=inspect.getsource(kernel_state), names=names, folder=EXPORT_DIR))
+    def _run_cell(self, cell: NotebookNode, index: int, in_checker: bool) -> str:
+        """Run one code cell where it belongs; returns the fault that stops the submission, if any."""
+        try:
+            if in_checker:
+                self._run_test(cell)
+                return ""
+            self.execute_cell(cell, index, store_history=True)
+            if _timed_out(cell):
+                # An interrupt may not stop it; later cells would only queue behind it.
+                return f"a cell ran longer than its time limit of {self.timeout} s; cells after it were not run"
+        except CellTimeoutError:  # the kernel ignored the interrupt and stayed busy
+            fault = (
+                f"a cell ran longer than its time limit of {self.timeout} s and could not be "
+                "interrupted; cells after it were not run"
+            )
+            cell.outputs.append(error_output("CellTimeoutError", f"{fault[0].upper()}{fault[1:]}."))
+            return fault
+        except DeadKernelError:
+            fault = self._describe_death()
+            cell.outputs.append(error_output("KernelDied", f"{fault[0].upper()}{fault[1:]}."))
+            return fault
+        return ""
+
+    def _run_test(self, cell: NotebookNode) -> None:
+        """Export what the test reads from the student's kernel, then run the test in the checker."""
+        names = names_read_by(cell.source, exclude=TRUSTED_SETTINGS)
+        _run_silently(self, EXPORT_CALL.format(source=CARRIERS_SOURCE, names=names, folder=EXPORT_DIR))
         for _attempt in range(2):
             try:
                 _run_silently(
-                    checker, f"_grader_load_names({names!r}, {EXPORT_DIR!r}, globals(), {TRUSTED_SETTINGS!r})"
+                    self._checker,
+                    f"_grader_load_names({names!r}, {EXPORT_DIR!r}, globals(), {TRUSTED_SETTINGS!r}, _grader_bridge)",
                 )
                 test = new_code_cell(cell.source, metadata=cell.metadata)
-                checker.nb.cells = [test]
-                checker.execute_cell(test, 0, store_history=True)
+                self._checker.nb.cells = [test]
+                self._checker.execute_cell(test, 0, store_history=True)
                 cell.outputs = test.outputs
                 cell.execution_count = test.execution_count
                 if _timed_out(test):  # never let a stuck checker hold up the next test
-                    checker._cleanup_kernel()
-                    checker = self._start_checker(checker_sandbox)
-                return checker
+                    self._restart_checker()
+                return
             except CellTimeoutError:
                 cell.outputs = [error_output("CellTimeoutError", "Checking this step took longer than its time limit.")]
-                checker._cleanup_kernel()
-                return self._start_checker(checker_sandbox)
+                self._restart_checker()
+                return
             except DeadKernelError:
-                # Whatever crashed the checker, the next try gets a fresh one.
-                checker._cleanup_kernel()
-                checker = self._start_checker(checker_sandbox)
+                self._restart_checker()  # whatever crashed the checker, the next try gets a fresh one
         cell.outputs = [
             error_output(
                 "GraderError",
                 "The grader's checking kernel crashed on this submission's data; this test could not be checked.",
             )
         ]
-        return checker
+
+    def _restart_checker(self) -> None:
+        self._checker._cleanup_kernel()
+        self._checker = self._start_checker(self._checker_sandbox)
 
     def _insights(self, checker: NotebookClient) -> dict:
         """Numbers for the feedback pictures (predictions, confusion matrix, curve)."""

@@ -35,6 +35,7 @@ def apply(c) -> None:
     c.FileNameCollectorPlugin.named_regexp = course_config.SUBMISSION_FILENAME_PATTERN
     c.Execute.timeout = course_config.CELL_TIMEOUT_SECONDS
     c.SandboxedExecute.notebook_timeout = course_config.NOTEBOOK_TIMEOUT_SECONDS
+    c.SandboxedExecute.call_timeout = course_config.FUNCTION_CALL_TIMEOUT_SECONDS
     c.IgnorePattern.pattern = course_config.STDERR_NOISE_PATTERN
 
     from nbgrader.converters.autograde import Autograde

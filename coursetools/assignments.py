@@ -1,0 +1,62 @@
+"""What the course knows about its assignments: notebooks, paths, and cells
+the instructor marked to run in the student's kernel.
+
+An assignment is a folder under source/ and one entry in course_config.ASSIGNMENTS
+listing its notebooks (nbgrader grades each notebook of the folder).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbgrader import utils
+
+import course_config
+from coursetools.errors import CommandError
+
+# Cell tag for a test that cannot run in the clean checker kernel (for example one
+# that deletes or rebinds a student's global name). Such a test runs in the
+# student's kernel, as stock nbgrader runs every test, and is not tamper-proof.
+STUDENT_KERNEL_TAG = "run-in-student-kernel"
+
+
+def notebooks(assignment: str) -> list[str]:
+    """The assignment's notebook names (without .ipynb), in course_config's order."""
+    try:
+        return list(course_config.ASSIGNMENTS[assignment])
+    except KeyError:
+        known = ", ".join(course_config.ASSIGNMENTS)
+        raise CommandError(f"Unknown assignment '{assignment}'. Known assignments: {known}.") from None
+
+
+def notebook_path(root: Path, folder: str, assignment: str, notebook: str, student: str | None = None) -> Path:
+    """Where nbgrader keeps a notebook: <root>/<folder>[/<student>]/<assignment>/<notebook>.ipynb."""
+    base = Path(root) / folder / student if student else Path(root) / folder
+    return base / assignment / f"{notebook}.ipynb"
+
+
+def graded_cell_ids(nb) -> list[str]:
+    """grade_ids of the cells that carry points (tests, graded answers, tasks), in order."""
+    return [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if (utils.is_grade(c) or utils.is_task(c)) and c.metadata.get("nbgrader", {}).get("grade_id")
+    ]
+
+
+def is_autograder_test(cell) -> bool:
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def marked_for_student_kernel(nb) -> list[str]:
+    """grade_ids of the test cells the instructor tagged to run in the student's kernel."""
+    return [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if is_autograder_test(c) and STUDENT_KERNEL_TAG in c.metadata.get("tags", [])
+    ]
+
+
+def source_notebook(assignment: str, notebook: str, root: Path | None = None):
+    return nbformat.read(notebook_path(root or course_config.COURSE_ROOT, "source", assignment, notebook), as_version=4)

@@ -1,0 +1,477 @@
+"""Carry values between the student's kernel and the clean checker kernel.
+
+Only plain data crosses, as a JSON tree plus side files in a folder:
+
+| value                                   | carried as                                        |
+|-----------------------------------------|---------------------------------------------------|
+| None, bool, int, float, str, list       | JSON                                              |
+| tuple, set, frozenset, dict (any plain  | tagged JSON (`{"$": "tuple", "items": [...]}`),   |
+| keys), bytes, complex, nested           | so tuples stay tuples and keys keep their type    |
+| numpy scalars                           | dtype + value                                     |
+| numpy arrays (not of objects)           | .npy without pickles, memory-mapped when loaded   |
+| Keras models                            | .keras, loaded with safe_mode                     |
+| Keras training histories                | their numbers                                     |
+| modules, classes and functions of the   | their name, imported again by the checker and     |
+|   packages in IMPORTABLE_PACKAGES       |   verified to be what the name says               |
+| any other callable (a student's         | a proxy: calling it runs the callable in the      |
+|   function, class, lambda, ...)         |   student's sandboxed kernel (see CheckerBridge)  |
+
+Anything else arrives as an `UngradableValue` that names the variable and why
+it could not be carried as soon as a test touches it.
+
+This module is self-contained: the grader sends its source as text to the
+student's kernel (the sandbox cannot import this package), and imports it in
+the checker. Nothing read from a folder the student can write is trusted: a
+malformed tree becomes an UngradableValue, never an exception that escapes.
+"""
+
+import builtins
+import json
+import os
+
+MANIFEST = "manifest.json"
+# The checker imports modules and objects named by a submission only from these packages.
+IMPORTABLE_PACKAGES = ("numpy", "keras", "matplotlib", "math")
+MAX_DEPTH = 50  # nesting of containers
+MAX_ITEMS = 1_000_000  # elements of containers in one value (arrays do not count)
+
+
+class NotCarried(TypeError):
+    """A value the grader cannot carry between the kernels."""
+
+
+# -- encoding (student kernel for variables and results; checker for call arguments) --------
+class Writer:
+    """Encode values into `folder`: a JSON tree, arrays and models as side files."""
+
+    def __init__(self, folder, callables=None, fingerprints=None):
+        import sys
+
+        self.folder = folder
+        self.np = sys.modules.get("numpy")
+        self.keras = sys.modules.get("keras")
+        # id -> callable, kept by the side that owns the callables (the student's kernel).
+        self.callables = callables if callables is not None else {}
+        # file -> fingerprint of the array last written there, to skip unchanged arrays.
+        self.fingerprints = fingerprints if fingerprints is not None else {}
+        self.files = 0
+        self.items = 0
+
+    def encode(self, value, label, depth=0, seen=()):
+        """The JSON tree for `value`; raises NotCarried with the reason."""
+        self.items += 1
+        if self.items > MAX_ITEMS:
+            raise NotCarried(f"it has more than {MAX_ITEMS} elements; use a numpy array")
+        if value is None or isinstance(value, (bool, int, str)):
+            return value
+        if isinstance(value, float):
+            return {"$": "float", "value": repr(value)} if value != value or value in _INFINITIES else value
+        if depth > MAX_DEPTH or id(value) in seen:
+            raise NotCarried("it is nested too deeply or contains itself")
+        inner = (*seen, id(value))
+        if type(value) is list:
+            return [self.encode(v, label, depth + 1, inner) for v in value]
+        if isinstance(value, (tuple, set, frozenset)) and type(value) in (tuple, set, frozenset):
+            items = sorted(value, key=_sort_key) if type(value) is not tuple else value
+            return {"$": type(value).__name__, "items": [self.encode(v, label, depth + 1, inner) for v in items]}
+        if type(value) is dict:
+            pairs = [
+                [self.encode(k, label, depth + 1, inner), self.encode(v, label, depth + 1, inner)]
+                for k, v in value.items()
+            ]
+            return {"$": "dict", "items": pairs}
+        if isinstance(value, (bytes, bytearray)):
+            return {"$": "bytes", "hex": bytes(value).hex()}
+        if isinstance(value, complex):
+            return {"$": "complex", "real": self.encode(value.real, label), "imag": self.encode(value.imag, label)}
+        np, keras = self.np, self.keras
+        if np is not None and isinstance(value, np.generic):
+            if value.dtype.kind not in "biufc":
+                raise NotCarried(f"it is a numpy {value.dtype} scalar")
+            return {"$": "npscalar", "dtype": value.dtype.str, "value": self.encode(value.item(), label)}
+        if np is not None and isinstance(value, np.ndarray):
+            return self._array(value, label)
+        if keras is not None and isinstance(value, keras.Model):
+            return self._model(value, label)
+        if keras is not None and isinstance(value, keras.callbacks.History):
+            return {
+                "$": "history",
+                "history": self.encode(dict(value.history), label, depth + 1, inner),
+                "params": self.encode(dict(value.params or {}), label, depth + 1, inner),
+                "epoch": self.encode(list(value.epoch), label, depth + 1, inner),
+            }
+        import types
+
+        if isinstance(value, types.ModuleType):
+            return {"$": "module", "name": value.__name__}
+        if _importable_object(value):
+            return {"$": "object", "module": value.__module__, "qualname": value.__qualname__}
+        if isinstance(value, CallableProxy):
+            return {"$": "callable", "id": value._grader_id, "name": value.__name__}
+        # Subclasses of containers (Counter, OrderedDict, namedtuple) travel as their base.
+        for base in (dict, list, tuple):
+            if isinstance(value, base) and not callable(value):
+                return self.encode(base(value), label, depth, seen)
+        if callable(value):
+            return self._callable(value)
+        raise NotCarried(f"it is a {type(value).__name__}")
+
+    def _array(self, value, label):
+        np = self.np
+        if value.dtype.hasobject:
+            raise NotCarried("it is a numpy array of Python objects")
+        import zlib
+
+        array = np.ascontiguousarray(value)
+        name = _safe_file(label) + f"-{self.files}.npy"
+        self.files += 1
+        fingerprint = [array.dtype.str, list(array.shape), zlib.crc32(memoryview(array).cast("B"))]
+        path = os.path.join(self.folder, name)
+        if self.fingerprints.get(path) != fingerprint or not os.path.exists(path):
+            np.save(path, array, allow_pickle=False)
+            self.fingerprints[path] = fingerprint
+        return {"$": "array", "file": name}
+
+    def _model(self, value, label):
+        name = _safe_file(label) + f"-{self.files}.keras"
+        self.files += 1
+        value.save(os.path.join(self.folder, name))
+        return {"$": "keras_model", "file": name}
+
+    def _callable(self, value):
+        import inspect
+
+        key = id(value)
+        self.callables[key] = value
+        name = getattr(value, "__name__", None) or type(value).__name__
+        try:
+            signature = str(inspect.signature(value))
+        except (TypeError, ValueError):
+            signature = "(...)"
+        doc = value.__doc__ if isinstance(getattr(value, "__doc__", None), str) else None
+        return {"$": "callable", "id": key, "name": str(name), "signature": signature, "doc": doc}
+
+    def write(self, tree):
+        """Write the manifest last and atomically: a reader never sees half of it."""
+        tmp = os.path.join(self.folder, MANIFEST + ".tmp")
+        with open(tmp, "w") as fh:
+            json.dump(tree, fh)
+        os.replace(tmp, os.path.join(self.folder, MANIFEST))
+
+
+def export_names(namespace, names, folder):
+    """Student kernel: write each of `names` found in `namespace` into `folder`, plus a manifest."""
+    state = namespace.setdefault("_grader_carrier_state", {"callables": {}, "fingerprints": {}})
+    writer = Writer(folder, state["callables"], state["fingerprints"])
+    tree = {}
+    for name in names:
+        if name not in namespace:
+            tree[name] = {"$": "missing"}
+            continue
+        try:
+            tree[name] = writer.encode(namespace[name], name)
+        except Exception as exc:  # what the grader cannot carry is reported, not fatal
+            tree[name] = _unsupported(namespace[name], exc)
+    writer.write(tree)
+
+
+def serve_call(namespace, key, args_folder, result_folder):
+    """Student kernel: call callable `key` with the arguments in `args_folder`;
+    write its result, or the exception it raised, into `result_folder`."""
+    state = namespace.setdefault("_grader_carrier_state", {"callables": {}, "fingerprints": {}})
+    os.makedirs(result_folder, exist_ok=True)
+    _remove_earlier_results(result_folder)
+    writer = Writer(result_folder, state["callables"])
+    try:
+        function = state["callables"][key]
+        reader = Reader(args_folder, callables=state["callables"], trusted=True)
+        call = reader.read()
+        args, kwargs = reader.decode(call["args"]), reader.decode(call["kwargs"])
+    except Exception as exc:
+        writer.write({"error": f"the grader could not pass the arguments ({type(exc).__name__}: {exc})"[:500]})
+        return
+    try:
+        result = function(*args, **kwargs)
+    except BaseException as exc:  # noqa: B036 - the student's exception is the result
+        writer.write({"raised": _exception_record(exc)})
+        return
+    try:
+        writer.write({"result": writer.encode(result, "result")})
+    except Exception as exc:
+        writer.write({"unsupported": _unsupported(result, exc)})
+
+
+def _remove_earlier_results(result_folder):
+    """Calls are sequential: the checker has read every earlier result."""
+    import shutil
+
+    parent = os.path.dirname(result_folder)
+    for name in os.listdir(parent):
+        if name.startswith("call-") and os.path.join(parent, name) != result_folder:
+            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+
+
+def _unsupported(value, exc):
+    reason = str(exc) if isinstance(exc, NotCarried) else f"{type(exc).__name__}: {exc}"
+    return {"$": "unsupported", "type": type(value).__name__, "reason": reason[:300]}
+
+
+def _exception_record(exc):
+    return {
+        "types": [t.__name__ for t in type(exc).__mro__],
+        "message": str(exc)[:2000],
+    }
+
+
+def _importable_object(value):
+    if not isinstance(value, type) and not callable(value):
+        return False
+    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    return (
+        isinstance(module, str)
+        and isinstance(qualname, str)
+        and module.split(".")[0] in IMPORTABLE_PACKAGES
+        and "<" not in qualname
+    )
+
+
+def _sort_key(value):
+    return (type(value).__name__, repr(value))
+
+
+def _safe_file(label):
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(label))[:60] or "value"
+
+
+_INFINITIES = (float("inf"), float("-inf"))
+
+
+# -- decoding (checker for variables and results; student kernel for call arguments) --------
+class UngradableValue:
+    """Stands in for a student variable the grader could not carry over.
+
+    Any use of it (attributes, calls, comparisons, truth, iteration) raises a
+    NotCarried error that names the variable and why.
+    """
+
+    def __init__(self, name, explanation):
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_explanation", explanation)
+
+    def _refuse(self, *args, **kwargs):
+        raise NotCarried(f"`{self._name}` cannot be checked: {self._explanation}")
+
+    def __getattr__(self, attr):
+        self._refuse()
+
+    __call__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __bool__ = __len__ = __iter__ = __getitem__ = __contains__ = _refuse
+    __float__ = __int__ = __index__ = __array__ = __add__ = __sub__ = __mul__ = __truediv__ = _refuse
+    __hash__ = None
+
+    def __repr__(self):
+        return f"<{self._name}: cannot be checked: {self._explanation}>"
+
+
+class TrainingHistory:
+    """The parts of keras.callbacks.History that tests read."""
+
+    def __init__(self, history, params, epoch):
+        self.history = history
+        self.params = params
+        self.epoch = epoch
+
+
+class CallableProxy:
+    """In the checker: a student's callable. Calling it runs it in the student's kernel."""
+
+    def __init__(self, bridge, key, name, signature="(...)", doc=None):
+        self._grader_bridge = bridge
+        self._grader_id = key
+        self.__name__ = self.__qualname__ = name
+        self.__doc__ = doc
+        self._grader_signature = signature
+
+    def __call__(self, *args, **kwargs):
+        if self._grader_bridge is None:
+            raise NotCarried(f"`{self.__name__}` is a function the grader cannot call here")
+        return self._grader_bridge.call(self, args, kwargs)
+
+    def __repr__(self):
+        return f"<student function {self.__name__}{self._grader_signature}>"
+
+
+class Reader:
+    """Decode a tree written by Writer in `folder`.
+
+    `trusted` is False for folders the student can write: then every entry is
+    checked and a bad one becomes an UngradableValue.
+    """
+
+    def __init__(self, folder, bridge=None, callables=None, trusted=False):
+        self.folder = folder
+        self.bridge = bridge
+        self.callables = callables
+        self.trusted = trusted
+
+    def read(self):
+        """The raw tree; decode its parts with `decode`."""
+        with open(os.path.join(self.folder, MANIFEST)) as fh:
+            return json.load(fh)
+
+    def decode(self, node, depth=0):
+        if depth > MAX_DEPTH + 2:
+            raise ValueError("nested too deeply")
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list):
+            return [self.decode(v, depth + 1) for v in node]
+        if not isinstance(node, dict):
+            raise ValueError(f"unexpected {type(node).__name__}")
+        kind = node.get("$")
+        items = node.get("items", [])
+        if kind == "tuple":
+            return tuple(self.decode(v, depth + 1) for v in items)
+        if kind in ("set", "frozenset"):
+            return {"set": set, "frozenset": frozenset}[kind](self.decode(v, depth + 1) for v in items)
+        if kind == "dict":
+            return {self.decode(k, depth + 1): self.decode(v, depth + 1) for k, v in items}
+        if kind == "float":
+            return float(str(node["value"]))
+        if kind == "bytes":
+            return bytes.fromhex(str(node["hex"]))
+        if kind == "complex":
+            return complex(float(self.decode(node["real"])), float(self.decode(node["imag"])))
+        if kind == "npscalar":
+            import numpy as np
+
+            dtype = np.dtype(str(node["dtype"]))
+            if dtype.kind not in "biufc":
+                raise ValueError(f"unexpected dtype {dtype}")
+            return dtype.type(self.decode(node["value"], depth + 1))
+        if kind == "array":
+            import numpy as np
+
+            # Memory-mapped: large arrays cost no copy and tests only read them.
+            return np.load(self._inside(node["file"]), mmap_mode="r", allow_pickle=False)
+        if kind == "keras_model":
+            import keras
+
+            return keras.saving.load_model(self._inside(node["file"]), safe_mode=not self.trusted)
+        if kind == "history":
+            return TrainingHistory(
+                _plain(self.decode(node["history"], depth + 1), dict),
+                _plain(self.decode(node["params"], depth + 1), dict),
+                _plain(self.decode(node["epoch"], depth + 1), list),
+            )
+        if kind == "module":
+            import importlib
+
+            return importlib.import_module(_allowed_module(node["name"]))
+        if kind == "object":
+            return _resolve_object(node["module"], node["qualname"])
+        if kind == "callable":
+            if self.callables is not None:  # in the student's kernel: the real callable
+                return self.callables[node["id"]]
+            if not isinstance(node["id"], int):
+                raise ValueError("bad callable id")
+            return CallableProxy(
+                self.bridge,
+                node["id"],
+                str(node.get("name", "function"))[:100],
+                str(node.get("signature") or "(...)")[:300],
+                _text(node.get("doc")),
+            )
+        raise ValueError(f"unknown kind {kind!r}")
+
+    def _inside(self, filename):
+        path = os.path.realpath(os.path.join(self.folder, os.path.basename(str(filename))))
+        if os.path.dirname(path) != os.path.realpath(self.folder):
+            raise ValueError("file outside the export folder")
+        return path
+
+
+def load_names(names, folder, namespace, protected=(), bridge=None):
+    """Checker: define `names` in `namespace` from what export_names wrote to `folder`."""
+    try:
+        manifest = Reader(folder).read()
+        if not isinstance(manifest, dict):
+            manifest = {}
+    except (OSError, ValueError):
+        manifest = {}
+    reader = Reader(folder, bridge=bridge)
+    for name in names:
+        if name in protected:
+            continue
+        entry = manifest.get(name)
+        if name not in manifest or (isinstance(entry, dict) and entry.get("$") == "missing"):
+            namespace.pop(name, None)
+            continue
+        namespace[name] = decode_or_explain(reader, entry, f"`{name}`", name)
+
+
+def decode_or_explain(reader, entry, what, name):
+    """The decoded value, or an UngradableValue saying why there is none."""
+    if isinstance(entry, dict) and entry.get("$") == "unsupported":
+        return UngradableValue(
+            name,
+            f"it is a {str(entry.get('type', 'value'))[:80]} the grader cannot carry to its checking kernel "
+            f"({str(entry.get('reason', ''))[:200]}); tests can read numbers, strings, lists, tuples, dicts, "
+            "sets, numpy arrays, Keras models and call functions",
+        )
+    try:
+        return reader.decode(entry)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: B036 - a crafted entry must not stop the checker
+        return UngradableValue(name, f"the grader could not load it ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def raise_recorded(record, function_name):
+    """Re-raise, in the checker, an exception the student's function raised."""
+    types = record.get("types") if isinstance(record, dict) else None
+    message = _text(record.get("message")) if isinstance(record, dict) else ""
+    for type_name in types if isinstance(types, list) else []:
+        builtin = getattr(builtins, str(type_name), None)
+        if isinstance(builtin, type) and issubclass(builtin, Exception):
+            try:
+                error = builtin(message)
+            except Exception:
+                continue
+            raise error
+    raise RuntimeError(f"{function_name} raised {str((types or ['an exception'])[0])[:80]}: {message}")
+
+
+def _plain(value, kind):
+    if not isinstance(value, kind):
+        raise ValueError(f"expected a {kind.__name__}")
+    return value
+
+
+def _text(value):
+    return str(value)[:2000] if isinstance(value, str) else None
+
+
+def _allowed_module(module):
+    module = str(module)
+    if module.split(".")[0] not in IMPORTABLE_PACKAGES or any(
+        p.startswith("_") and p != "__init__" for p in module.split(".")[1:]
+    ):
+        raise ValueError(f"module {module!r} is not one the tests may use")
+    return module
+
+
+def _resolve_object(module, qualname):
+    """An allowlisted package's class or function, verified to be what its name says."""
+    import importlib
+
+    obj = importlib.import_module(_allowed_module(module))
+    parts = str(qualname).split(".")
+    if any(not p.isidentifier() or p.startswith("__") for p in parts):
+        raise ValueError(f"{qualname!r} is not a public name")
+    for part in parts:
+        obj = getattr(obj, part)
+    # Attribute paths can reach other modules' objects (numpy's `os`, say): refuse them.
+    if getattr(obj, "__module__", None) != module or getattr(obj, "__qualname__", None) != qualname:
+        raise ValueError(f"{module}.{qualname} is not a {module} object")
+    return obj
