@@ -94,7 +94,7 @@ def grade_reference_repeatedly(course: Path, runs: int, label: str) -> dict:
     """Release, submit the reference solution, autograde it `runs` times."""
     nbgrader(course, "generate_assignment", "ps1", "--force")
     reference, _, _ = reference_notebook(course)
-    submit(course, "ps1", "reference", reference)
+    submit(course, "ps1", "reference", {NOTEBOOK.removesuffix(".ipynb"): reference})
     times, peaks = [], []
     for i in range(runs):
         elapsed, peak = timed_autograde(course, "reference")
@@ -142,7 +142,7 @@ def bench_batch(work: Path, size: int, workers: int) -> dict:
     for i in range(size):
         name, (build, _) = kinds[i % len(kinds)]
         student = f"{name}-{i:02d}"
-        submit(course, "ps1", student, samples.fill(release, build(answers)))
+        submit(course, "ps1", student, {NOTEBOOK.removesuffix(".ipynb"): samples.fill(release, build(answers))})
         students.append(student)
     result = {}
     for label, n in (("sequential", 1), ("pool", workers)):

@@ -30,17 +30,17 @@ import nbformat
 
 import course_config
 from coursetools import data, release, samples
+from coursetools.assignments import STUDENT_KERNEL_TAG, marked_for_student_kernel, notebook_path, notebooks
 from coursetools.nbgrader_cli import (
     CommandError,
     gradebook_knows,
     make_course_copy,
     nbgrader,
-    notebook_name,
-    notebook_path,
     step_scores,
     students_in,
     submission_problems,
     submit,
+    total,
 )
 from coursetools.report import write_class_report
 from coursetools.selfcheck import run_checks
@@ -65,13 +65,17 @@ def generate(root: Path, assignment: str) -> Path:
 
 
 def leak_problems(root: Path, assignment: str, release_dir: Path) -> list[str]:
-    release_path = release_dir / notebook_path(root, "release", assignment).name
-    source_nb = nbformat.read(notebook_path(root, "source", assignment), as_version=4)
-    release_nb = nbformat.read(release_path, as_version=4)
-    return [f"{release_path}: {p}" for p in release.find_leaks(source_nb, release_nb)]
+    problems = []
+    for name in notebooks(assignment):
+        release_path = release_dir / f"{name}.ipynb"
+        source_nb = nbformat.read(notebook_path(root, "source", assignment, name), as_version=4)
+        release_nb = nbformat.read(release_path, as_version=4)
+        problems += [f"{release_path}: {p}" for p in release.find_leaks(source_nb, release_nb)]
+    return problems
 
 
 def cmd_release(args) -> None:
+    notebooks(args.assignment)  # an unknown assignment is named before nbgrader runs
     data.provision()
     out = generate(ROOT, args.assignment)
     problems = leak_problems(ROOT, args.assignment, out)
@@ -83,17 +87,20 @@ def cmd_release(args) -> None:
     )
 
 
-def grade_in_copy(copy_root: Path, assignment: str, notebooks: dict) -> dict[str, list]:
-    """Autograde the given student -> notebook map inside a scratch course copy."""
-    for student, nb in notebooks.items():
-        submit(copy_root, assignment, student, nb)
-    grade_students(copy_root, assignment, list(notebooks), workers=course_config.GRADING_WORKERS, quiet=True)
-    return {student: step_scores(copy_root, assignment, student) for student in notebooks}
+def grade_in_copy(copy_root: Path, assignment: str, submissions: dict[str, dict]) -> dict[str, list]:
+    """Autograde the given student -> {notebook: nb} map inside a scratch course copy,
+    each submission with the release's supporting files."""
+    for student, nbs in submissions.items():
+        shutil.copytree(copy_root / "release" / assignment, copy_root / "submitted" / student / assignment)
+        submit(copy_root, assignment, student, nbs)
+    grade_students(copy_root, assignment, list(submissions), workers=course_config.GRADING_WORKERS, quiet=True)
+    return {student: step_scores(copy_root, assignment, student) for student in submissions}
 
 
 def cmd_validate(args) -> None:
-    data.provision()
     assignment = args.assignment
+    names = notebooks(assignment)
+    data.provision()
     problems = []
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
         copy_root = make_course_copy(Path(tmp) / "course")
@@ -102,41 +109,51 @@ def cmd_validate(args) -> None:
         problems += leak_problems(copy_root, assignment, fresh)
         problems += release.stale_release_files(fresh, ROOT / "release" / assignment)
         say("2/3 grading the reference solution and the unchanged release ...")
-        source_nb = nbformat.read(notebook_path(copy_root, "source", assignment), as_version=4)
-        release_nb = nbformat.read(notebook_path(copy_root, "release", assignment), as_version=4)
+        source = {n: nbformat.read(notebook_path(copy_root, "source", assignment, n), as_version=4) for n in names}
+        released = {n: nbformat.read(notebook_path(copy_root, "release", assignment, n), as_version=4) for n in names}
         scores = grade_in_copy(
             copy_root,
             assignment,
             {
-                "validate-reference": samples.fill(release_nb, samples.solution_code(source_nb)),
-                "validate-unchanged": release_nb,
+                "validate-reference": {n: samples.fill(released[n], samples.solution_code(source[n])) for n in names},
+                "validate-unchanged": released,
             },
         )
         say("3/3 checking scores ...")
-        if not scores["validate-reference"]:
-            problems.append("the reference solution was not graded")
-        for step in scores["validate-reference"]:
-            if step.score != step.max_score:
-                problems.append(
-                    f"the reference solution fails test '{step.grade_id}' ({step.score:g}/{step.max_score:g})"
-                )
-        for step in scores["validate-unchanged"]:
-            if step.score != 0:
-                problems.append(
-                    f"the unchanged release passes test '{step.grade_id}' "
-                    f"({step.score:g}/{step.max_score:g}): it checks nothing the student writes"
-                )
+        problems += score_problems(scores["validate-reference"], scores["validate-unchanged"])
     if problems:
         raise CommandError(
             f"{assignment} is NOT valid:\n  "
             + "\n  ".join(problems)
             + "\nFix source/, then run `python -m coursetools release`."
         )
-    total = sum(s.max_score for s in scores["validate-reference"])
+    earned, max_total, by_hand = total(scores["validate-reference"])
+    manual = f" ({by_hand:g} points graded by hand)" if by_hand else ""
     say(
-        f"{assignment} is valid: reference {total:g}/{total:g}, unchanged release 0/{total:g}, "
-        "no leaks, release/ matches source/."
+        f"{assignment} is valid: reference {earned:g}/{max_total - by_hand:g}{manual}, unchanged release "
+        f"0/{max_total - by_hand:g}, no leaks, release/ matches source/."
     )
+    for name in names:
+        for grade_id in marked_for_student_kernel(source[name]):
+            say(
+                f"  note: test '{grade_id}' of {name}.ipynb is tagged {STUDENT_KERNEL_TAG}: it runs in the "
+                "student's kernel, as in stock nbgrader, so it is NOT tamper-proof (a student's code can change "
+                "its verdict). Keep such tests to checks that cannot run in the checker."
+            )
+
+
+def score_problems(reference: list, unchanged: list) -> list[str]:
+    """What the reference's and the unchanged release's scores say is wrong with the tests."""
+    problems = [] if reference else ["the reference solution was not graded"]
+    for step in reference:
+        if step.score is not None and step.score != step.max_score:
+            problems.append(f"the reference solution fails test '{step.label}' ({step.shown()})")
+    for step in unchanged:
+        if step.score:
+            problems.append(
+                f"the unchanged release passes test '{step.label}' ({step.shown()}): it checks nothing the student writes"
+            )
+    return problems
 
 
 def cmd_samples(args) -> None:
@@ -147,7 +164,7 @@ def cmd_samples(args) -> None:
 
 
 def cmd_collect(args) -> None:
-    notebook_name(args.assignment)
+    notebooks(args.assignment)
     source = Path(args.source)
     if not source.exists():
         raise CommandError(f"{source} does not exist: give a folder or a .zip of submissions.")
@@ -214,7 +231,7 @@ def grade_students(
 
 
 def cmd_autograde(args) -> None:
-    notebook_name(args.assignment)
+    notebooks(args.assignment)
     data.provision()
     submitted = ROOT / "submitted"
     available = students_in(submitted, args.assignment)
@@ -255,15 +272,15 @@ def print_scores(root: Path, assignment: str, students: list[str]) -> list[list]
     rows = []
     for student in students:
         steps = step_scores(root, assignment, student)
-        if not steps:
-            continue
-        rows.append([student, sum(s.score for s in steps), sum(s.max_score for s in steps), steps])
+        if steps:
+            rows.append([student, steps])
     if rows:
         width = max(len(r[0]) for r in rows)
-        say(f"\n{'student'.ljust(width)}  score   per step")
-        for student, score, max_score, steps in rows:
-            detail = " ".join(f"{s.score:g}/{s.max_score:g}" for s in steps)
-            say(f"{student.ljust(width)}  {score:>2g}/{max_score:g}  {detail}")
+        say(f"\n{'student'.ljust(width)}  score   per step (? = needs manual grade)")
+        for student, steps in rows:
+            earned, max_total, by_hand = total(steps)
+            manual = f" + {by_hand:g} by hand" if by_hand else ""
+            say(f"{student.ljust(width)}  {earned:>2g}/{max_total:g}  {' '.join(s.shown() for s in steps)}{manual}")
     return rows
 
 
@@ -282,17 +299,12 @@ def cmd_export(args) -> None:
     rows = [(s, steps) for s, steps in rows if steps]
     with open(out, "w", newline="") as fh:
         writer = csv.writer(fh)
-        header = [step.grade_id for step in rows[0][1]] if rows else []
-        writer.writerow(["student_id", *header, "total", "max_total"])
+        header = [step.label for step in rows[0][1]] if rows else []
+        writer.writerow(["student_id", *header, "total", "max_total", "needs_manual_grade"])
         for student, steps in rows:
-            writer.writerow(
-                [
-                    student,
-                    *(f"{s.score:g}" for s in steps),
-                    f"{sum(s.score for s in steps):g}",
-                    f"{sum(s.max_score for s in steps):g}",
-                ]
-            )
+            earned, max_total, by_hand = total(steps)
+            shown = ("needs manual grade" if s.score is None else f"{s.score:g}" for s in steps)
+            writer.writerow([student, *shown, f"{earned:g}", f"{max_total:g}", f"{by_hand:g}"])
     report = write_class_report(ROOT / "reports" / f"{args.assignment}-class-report.html", args.assignment, dict(rows))
     say(
         f"Wrote reports/grades.csv (nbgrader export), {out.relative_to(ROOT)} and {report.relative_to(ROOT)} "
@@ -354,7 +366,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     for name, (func, help_text) in commands.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--assignment", default="ps1", help="assignment id (default: ps1)")
+        p.add_argument(
+            "--assignment",
+            default=next(iter(course_config.ASSIGNMENTS)),
+            help=f"assignment id, one of {', '.join(course_config.ASSIGNMENTS)} (default: the first)",
+        )
         if name in ("autograde", "demo"):
             p.add_argument(
                 "--workers",

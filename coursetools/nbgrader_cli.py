@@ -13,11 +13,11 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 import course_config
+from coursetools.assignments import graded_cell_ids, notebook_path, notebooks
+from coursetools.errors import CommandError
 from coursetools.nbgrader_settings import gradebook_url
 
-
-class CommandError(RuntimeError):
-    """An nbgrader step failed; the message says which and what to do."""
+__all__ = ["CommandError"]  # re-exported for the CLI
 
 
 def nbgrader(
@@ -65,45 +65,61 @@ def make_course_copy(dest: Path, root: Path | None = None) -> Path:
 
 @dataclass
 class StepScore:
+    """Points of one graded cell; `score` is None while it needs grading by hand."""
+
+    notebook: str
     grade_id: str
-    score: float
+    score: float | None
     max_score: float
+    label: str = ""
+
+    @property
+    def needs_manual_grade(self) -> bool:
+        return self.score is None
+
+    def shown(self) -> str:
+        return f"{'?' if self.score is None else f'{self.score:g}'}/{self.max_score:g}"
 
 
-def notebook_name(assignment: str) -> str:
-    try:
-        return course_config.ASSIGNMENTS[assignment][0]
-    except KeyError:
-        known = ", ".join(course_config.ASSIGNMENTS)
-        raise CommandError(f"Unknown assignment '{assignment}'. Known assignments: {known}.") from None
+def total(steps: list[StepScore]) -> tuple[float, float, float]:
+    """(points so far, maximum, points still to be graded by hand)."""
+    return (
+        sum(s.score or 0 for s in steps),
+        sum(s.max_score for s in steps),
+        sum(s.max_score for s in steps if s.score is None),
+    )
 
 
-def notebook_path(root: Path, folder: str, assignment: str, student: str | None = None) -> Path:
-    """Where nbgrader keeps the assignment's notebook: <root>/<folder>[/<student>]/<assignment>/<name>.ipynb."""
-    base = Path(root) / folder / student if student else Path(root) / folder
-    return base / assignment / f"{notebook_name(assignment)}.ipynb"
-
-
-def submit(root: Path, assignment: str, student: str, nb) -> Path:
-    """Write `nb` as `student`'s submission, in nbgrader's submitted/ layout."""
-    path = notebook_path(root, "submitted", assignment, student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+def submit(root: Path, assignment: str, student: str, nbs: dict) -> list[Path]:
+    """Write `student`'s submission (notebook name -> nb) in nbgrader's submitted/ layout."""
+    written = []
+    for name, nb in nbs.items():
+        path = notebook_path(root, "submitted", assignment, name, student)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+        written.append(path)
+    return written
 
 
 def step_scores(root: Path, assignment: str, student: str) -> list[StepScore]:
-    """Points per autograded test cell, in notebook order."""
-    name = notebook_name(assignment)  # also rejects an unknown assignment
-    source = nbformat.read(notebook_path(root, "source", assignment), as_version=4)
-    order = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+    """Points per graded cell, notebook by notebook in notebook order; [] if not graded."""
+    names = notebooks(assignment)  # also rejects an unknown assignment
+    steps = []
     with Gradebook(gradebook_url(Path(root))) as gb:
-        try:
-            nb = gb.find_submission_notebook(name, assignment, student)
-        except MissingEntry:
-            return []
-        grades = {g.name: StepScore(g.name, float(g.score), float(g.max_score)) for g in nb.grades}
-    return [grades[g] for g in order if g in grades]
+        for name in names:
+            source = nbformat.read(notebook_path(root, "source", assignment, name), as_version=4)
+            try:
+                nb = gb.find_submission_notebook(name, assignment, student)
+            except MissingEntry:
+                return []
+            grades = {g.name: g for g in nb.grades}
+            for grade_id in graded_cell_ids(source):
+                if grade_id in grades:
+                    grade = grades[grade_id]
+                    score = None if grade.needs_manual_grade else float(grade.score)
+                    label = grade_id if len(names) == 1 else f"{name}:{grade_id}"
+                    steps.append(StepScore(name, grade_id, score, float(grade.max_score), label))
+    return steps
 
 
 def students_in(folder: Path, assignment: str) -> list[str]:
@@ -115,7 +131,14 @@ def students_in(folder: Path, assignment: str) -> list[str]:
 
 def submission_problems(root: Path, assignment: str, student: str) -> list[str]:
     """Why a submission cannot be graded as it is, in words the instructor can act on."""
-    expected = notebook_name(assignment) + ".ipynb"
+    problems = []
+    for name in notebooks(assignment):
+        problems += _notebook_problems(root, assignment, student, name)
+    return problems
+
+
+def _notebook_problems(root: Path, assignment: str, student: str, name: str) -> list[str]:
+    expected = name + ".ipynb"
     folder = Path(root) / "submitted" / student / assignment
     path = folder / expected
     if not path.is_file():
@@ -137,7 +160,7 @@ def submission_problems(root: Path, assignment: str, student: str) -> list[str]:
             f"{expected} uses nbformat {nb.get('nbformat')}, which this course's nbgrader cannot read "
             "(it reads nbformat 4); open and save it in the course's Jupyter"
         ]
-    release = nbformat.read(notebook_path(root, "release", assignment), as_version=4)
+    release = nbformat.read(notebook_path(root, "release", assignment, name), as_version=4)
     wanted = [c.metadata["nbgrader"]["grade_id"] for c in release.cells if "nbgrader" in c.metadata]
     present = [
         c.metadata["nbgrader"].get("grade_id")

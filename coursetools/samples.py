@@ -15,7 +15,7 @@ import nbformat
 from nbgrader import utils
 
 import course_config
-from coursetools.nbgrader_cli import notebook_name, notebook_path
+from coursetools.assignments import notebook_path, notebooks
 from coursetools.release import SOLUTION_BEGIN, SOLUTION_END
 
 
@@ -23,7 +23,7 @@ def solution_code(source_nb) -> dict[str, str]:
     """grade_id -> the reference answer of each solution cell, markers removed."""
     answers = {}
     for cell in source_nb.cells:
-        if cell.cell_type == "code" and utils.is_solution(cell):
+        if utils.is_solution(cell):  # code, or a written answer in markdown
             lines = [
                 line for line in cell.source.split("\n") if SOLUTION_BEGIN not in line and SOLUTION_END not in line
             ]
@@ -64,22 +64,25 @@ SAMPLE_CLASS = {
 }
 
 
-def build_sample_class(root: Path | None = None, assignment: str = "ps1") -> dict[str, object]:
-    """student id -> notebook, for every student of SAMPLE_CLASS."""
+def build_sample_class(root: Path | None = None, assignment: str = "ps1") -> dict[str, dict]:
+    """student id -> {notebook name: notebook}, for every student of SAMPLE_CLASS."""
     root = Path(root or course_config.COURSE_ROOT)
-    source = nbformat.read(notebook_path(root, "source", assignment), as_version=4)
-    release = nbformat.read(notebook_path(root, "release", assignment), as_version=4)
-    answers = solution_code(source)
-    return {student: fill(release, build(answers)) for student, (build, _) in SAMPLE_CLASS.items()}
+    names = notebooks(assignment)
+    source = {n: nbformat.read(notebook_path(root, "source", assignment, n), as_version=4) for n in names}
+    release = {n: nbformat.read(notebook_path(root, "release", assignment, n), as_version=4) for n in names}
+    return {
+        student: {n: fill(release[n], build(solution_code(source[n]))) for n in names}
+        for student, (build, _) in SAMPLE_CLASS.items()
+    }
 
 
 def write_sample_class(dest: Path, root: Path | None = None, assignment: str = "ps1") -> list[Path]:
     """Write the sample class in nbgrader's submitted/<student>/<assignment>/ layout."""
-    notebook = notebook_name(assignment) + ".ipynb"
     written = []
-    for student, nb in build_sample_class(root, assignment).items():
-        path = Path(dest) / student / assignment / notebook
-        path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, path)
-        written.append(path)
+    for student, nbs in build_sample_class(root, assignment).items():
+        for name, nb in nbs.items():
+            path = Path(dest) / student / assignment / f"{name}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, path)
+            written.append(path)
     return written

@@ -56,7 +56,7 @@ def test_step_csv_has_one_row_per_student_and_one_column_per_step(delivered):
     for student, points in SAMPLE_SCORES.items():
         steps = step_scores(delivered, "ps1", student)
         assert float(rows[student]["total"]) == points
-        assert [float(rows[student][s.grade_id]) for s in steps] == [s.score for s in steps]
+        assert [float(rows[student][s.label]) for s in steps] == [s.score for s in steps]
     assert (delivered / "reports" / "grades.csv").is_file()
 
 

@@ -1,0 +1,146 @@
+"""nbgrader's documentation course, added as an assignment of a scratch copy of this
+course, grades exactly as stock nbgrader does, cell by cell.
+
+Its tests call the student's functions (they run in the student's sandbox through
+the call relay), expect a ValueError from bad input, and one test deletes and
+restores a student's global name: that one is tagged run-in-student-kernel in
+source/, the only use of the escape hatch.
+"""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+import course_config
+from coursetools.assignments import STUDENT_KERNEL_TAG
+from coursetools.nbgrader_cli import make_course_copy
+from coursetools.nbgrader_settings import gradebook_url
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+DOCS = course_config.COURSE_ROOT.parent / "shared" / "nbgrader-docs-course"
+ASSIGNMENT = "docs-ps1"
+NOTEBOOKS = ["problem1", "problem2"]
+EXPECTED = json.loads((DOCS / "expected-stock-nbgrader.json").read_text())
+ESCAPE_HATCH = "sum_of_squares_uses_squares"
+# A student who answers with an always-equal list and tags a test to run in their own kernel.
+FORGED_TAG_STUDENT = "forged-tag-always-equal"
+FORGED_SQUARES = """
+class AlwaysEqualList(list):
+    def __eq__(self, other):
+        return True
+
+def squares(n):
+    if n < 1:
+        raise ValueError("n must be positive")
+    return AlwaysEqualList()
+"""
+
+
+def cli(course, *args):
+    return subprocess.run([sys.executable, "-m", "coursetools", *args], cwd=course, capture_output=True, text=True)
+
+
+def forged_submission(folder: Path) -> None:
+    path = folder / "problem1.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "squares":
+            cell.source = FORGED_SQUARES
+        if grade_id == "correct_squares":
+            cell.metadata.setdefault("tags", []).append(STUDENT_KERNEL_TAG)
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def docs_course(tmp_path_factory):
+    assert DOCS.is_dir(), f"{DOCS} is missing: the team's shared/ folder lies beside the repository"
+    tmp = tmp_path_factory.mktemp("docs")
+    course = make_course_copy(tmp / "course")
+    shutil.copytree(DOCS / "source" / "ps1", course / "source" / ASSIGNMENT)
+    source = course / "source" / ASSIGNMENT / "problem1.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == ESCAPE_HATCH:
+            cell.metadata.setdefault("tags", []).append(STUDENT_KERNEL_TAG)
+    nbformat.write(nb, source)
+    config = course / "course_config.py"
+    config.write_text(config.read_text() + f"\nASSIGNMENTS[{ASSIGNMENT!r}] = {NOTEBOOKS!r}\n")
+
+    incoming = tmp / "incoming"
+    for student in EXPECTED:
+        shutil.copytree(DOCS / "submitted" / student / "ps1", incoming / student / ASSIGNMENT)
+    shutil.copytree(DOCS / "submitted" / "hacker" / "ps1", incoming / FORGED_TAG_STUDENT / ASSIGNMENT)
+    forged_submission(incoming / FORGED_TAG_STUDENT / ASSIGNMENT)
+
+    steps = {}
+    for step, args in [
+        ("release", ["release", "--assignment", ASSIGNMENT]),
+        ("collect", ["collect", "--assignment", ASSIGNMENT, str(incoming)]),
+        ("autograde", ["autograde", "--assignment", ASSIGNMENT]),
+        ("feedback", ["feedback", "--assignment", ASSIGNMENT]),
+        ("export", ["export", "--assignment", ASSIGNMENT]),
+    ]:
+        steps[step] = cli(course, *args)
+        assert steps[step].returncode == 0, f"{step}: {steps[step].stdout}\n{steps[step].stderr}"
+    return course, steps
+
+
+def grades(course, student):
+    with Gradebook(gradebook_url(course)) as gb:
+        return {
+            f"{nb}:{g.name}": {
+                "auto_score": g.auto_score,
+                "max": g.max_score,
+                "needs_manual_grade": g.needs_manual_grade,
+            }
+            for nb in NOTEBOOKS
+            for g in gb.find_submission_notebook(nb, ASSIGNMENT, student).grades
+        }
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_every_cell_scores_as_stock_nbgrader(docs_course, student):
+    course, _ = docs_course
+    assert grades(course, student) == EXPECTED[student]
+
+
+def test_a_tag_added_by_the_student_does_not_move_a_test_into_their_kernel(docs_course):
+    course, _ = docs_course
+    got = grades(course, FORGED_TAG_STUDENT)
+    assert got["problem1:correct_squares"]["auto_score"] == 0, "an always-equal list must not pass"
+    assert got["problem1:squares_invalid_input"]["auto_score"] == 1
+
+
+def test_manually_graded_cells_say_so_in_the_summary_and_the_csv(docs_course):
+    course, steps = docs_course
+    table = steps["autograde"].stdout
+    assert "hacker" in table and "3/13" in table and "+ 10 by hand" in table, table
+    assert "bitdiddle" in table and "1.5/13" in table and "+ 8 by hand" in table, table
+    with open(course / "reports" / f"{ASSIGNMENT}-steps.csv") as fh:
+        rows = {row["student_id"]: row for row in csv.DictReader(fh)}
+    assert rows["hacker"]["problem1:sum_of_squares_application"] == "needs manual grade"
+    assert rows["bitdiddle"]["problem1:sum_of_squares_application"] == "0"
+    assert rows["hacker"]["needs_manual_grade"] == "10" and rows["hacker"]["total"] == "3"
+
+
+def test_feedback_covers_every_notebook(docs_course):
+    course, _ = docs_course
+    for student in EXPECTED:
+        pages = sorted(p.name for p in (course / "feedback" / student / ASSIGNMENT).glob("*.html"))
+        assert pages == ["problem1.html", "problem2.html"]
+
+
+def test_validate_passes_and_names_the_escape_hatch(docs_course):
+    course, _ = docs_course
+    result = cli(course, "validate", "--assignment", ASSIGNMENT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ESCAPE_HATCH in result.stdout and "NOT tamper-proof" in result.stdout
