@@ -6,6 +6,8 @@ Measures, side by side on this machine:
      default Execute step (only its 30 s cell timeout raised so training can finish);
   3. a batch of submissions (the sample class, repeated) graded by one worker
      and by the worker pool;
+  4. nbgrader's documentation course (two notebooks, tests that call student
+     functions): stock nbgrader and this grader, runs interleaved;
 and prints one table: median/min/max seconds, peak memory, accuracy, ratios.
 """
 
@@ -34,6 +36,7 @@ import course_config  # noqa: E402
 from coursetools import samples  # noqa: E402
 from coursetools.cli import grade_students  # noqa: E402
 from coursetools.nbgrader_cli import make_course_copy, nbgrader, step_scores, submit  # noqa: E402
+from tests.docs_course import add_docs_assignment, copy_submissions  # noqa: E402
 
 NOTEBOOK = "fashion_mnist.ipynb"
 STOCK_CONFIG = """\
@@ -69,10 +72,10 @@ class PeakMemory:
         self._thread.join()
 
 
-def timed_autograde(course: Path, student: str) -> tuple[float, int]:
+def timed_autograde(course: Path, student: str, assignment: str = "ps1") -> tuple[float, int]:
     with PeakMemory() as memory:
         start = time.perf_counter()
-        nbgrader(course, "autograde", "ps1", "--student", student, "--force")
+        nbgrader(course, "autograde", assignment, "--student", student, "--force")
         elapsed = time.perf_counter() - start
     return elapsed, memory.peak
 
@@ -162,6 +165,33 @@ def bench_batch(work: Path, size: int, workers: int) -> dict:
     return result
 
 
+def bench_docs(work: Path, runs: int) -> dict:
+    """nbgrader's documentation course, per submission: stock nbgrader vs this grader, interleaved."""
+    assignment = "docs"
+    ours = make_course_copy(work / "docs-course")
+    add_docs_assignment(ours, assignment)
+    stock = work / "docs-stock"
+    (stock / "source").mkdir(parents=True)
+    (stock / "nbgrader_config.py").write_text(STOCK_CONFIG)
+    add_docs_assignment(stock, assignment, tag_escape_hatch=False)
+    for course in (ours, stock):
+        nbgrader(course, "generate_assignment", assignment, "--force")
+        students = copy_submissions(course / "submitted", assignment)
+    result = {"stock": [], "course": [], "stock_peak": 0, "course_peak": 0}
+    for i in range(runs):
+        for label, course in (("stock", stock), ("course", ours)):
+            for student in students:
+                elapsed, peak = timed_autograde(course, student, assignment)
+                result[label].append(elapsed)
+                result[f"{label}_peak"] = max(result[f"{label}_peak"], peak)
+        print(
+            f"  docs course run {i + 1}/{runs}: stock {statistics.median(result['stock']):.1f} s, "
+            f"course {statistics.median(result['course']):.1f} s (medians so far)",
+            flush=True,
+        )
+    return result
+
+
 def data_load_seconds() -> float:
     code = (
         "import time, keras; t = time.perf_counter(); keras.datasets.fashion_mnist.load_data(); "
@@ -185,6 +215,7 @@ def main() -> None:
     parser.add_argument("--stock-runs", type=int, default=3, help="runs of stock nbgrader (default 3)")
     parser.add_argument("--batch", type=int, default=30, help="submissions in the batch (default 30)")
     parser.add_argument("--workers", type=int, default=course_config.GRADING_WORKERS)
+    parser.add_argument("--docs-runs", type=int, default=5, help="runs over the documentation course (default 5)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -196,6 +227,8 @@ def main() -> None:
         stock = bench_stock(work, args.stock_runs) if args.stock_runs else None
         print(f"grading a batch of {args.batch} ...", flush=True)
         batch = bench_batch(work, args.batch, args.workers) if args.batch else None
+        print("grading nbgrader's documentation course, stock and this grader ...", flush=True)
+        docs = bench_docs(work, args.docs_runs) if args.docs_runs else None
         shutil.rmtree(work, ignore_errors=True)
 
     print(
@@ -237,6 +270,21 @@ def main() -> None:
         print(
             f"\nbatch problems: {batch['sequential_problems'] + batch['pool_problems']} failed or wrong scores, "
             f"{batch['locked']} 'database is locked' messages"
+        )
+    if docs:
+        ratio = statistics.median(docs["course"]) / statistics.median(docs["stock"])
+        print("\nnbgrader's documentation course, one submission (2 notebooks):\n")
+        print("| setting | median s | min / max s | peak memory | test accuracy | ratio |")
+        print("|---|---|---|---|---|---|")
+        print(row("stock nbgrader", docs["stock"], docs["stock_peak"], None, "1.0x"))
+        print(
+            row(
+                "this course (sandbox, checker, call relay)",
+                docs["course"],
+                docs["course_peak"],
+                None,
+                f"{ratio:.2f}x stock",
+            )
         )
 
 

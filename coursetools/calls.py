@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 
-from coursetools.carriers import NotCarried, Reader, Writer, raise_recorded
+from coursetools.carriers import MAX_PRINTED, NotCarried, Reader, Writer, raise_recorded
 
 # Where things appear inside the sandboxes.
 SOCKET_DIR = "/grader/calls"
@@ -94,6 +94,9 @@ class CheckerBridge:
             tree = None
         if not isinstance(tree, dict):
             raise NotCarried(f"`{name}` returned nothing the grader could read")
+        printed = tree.get("printed")
+        if isinstance(printed, str) and printed:
+            print(printed[: MAX_PRINTED + 200], end="" if printed.endswith("\n") else "\n")
         if "raised" in tree:
             raise_recorded(tree["raised"], name)
         if "unsupported" in tree:

@@ -34,6 +34,7 @@ MANIFEST = "manifest.json"
 IMPORTABLE_PACKAGES = ("numpy", "keras", "matplotlib", "math")
 MAX_DEPTH = 50  # nesting of containers
 MAX_ITEMS = 1_000_000  # elements of containers in one value (arrays do not count)
+MAX_PRINTED = 10_000  # characters a called function may print into the test's output
 
 
 class NotCarried(TypeError):
@@ -190,15 +191,40 @@ def serve_call(namespace, key, args_folder, result_folder):
     except Exception as exc:
         writer.write({"error": f"the grader could not pass the arguments ({type(exc).__name__}: {exc})"[:500]})
         return
+    import contextlib
+
+    printed = _BoundedText()
     try:
-        result = function(*args, **kwargs)
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            result = function(*args, **kwargs)
     except BaseException as exc:  # noqa: B036 - the student's exception is the result
-        writer.write({"raised": _exception_record(exc)})
+        writer.write({"raised": _exception_record(exc), "printed": printed.text()})
         return
     try:
-        writer.write({"result": writer.encode(result, "result")})
+        writer.write({"result": writer.encode(result, "result"), "printed": printed.text()})
     except Exception as exc:
-        writer.write({"unsupported": _unsupported(result, exc)})
+        writer.write({"unsupported": _unsupported(result, exc), "printed": printed.text()})
+
+
+class _BoundedText:
+    """What a called function prints, kept up to MAX_PRINTED characters."""
+
+    def __init__(self):
+        self.parts, self.size = [], 0
+
+    def write(self, text):
+        text = str(text)
+        if self.size < MAX_PRINTED:
+            self.parts.append(text[: MAX_PRINTED - self.size])
+        self.size += len(text)
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def text(self):
+        more = self.size - MAX_PRINTED
+        return "".join(self.parts) + (f"\n[... {more} more characters not shown]\n" if more > 0 else "")
 
 
 def _remove_earlier_results(result_folder):

@@ -8,7 +8,6 @@ source/, the only use of the escape hatch.
 """
 
 import csv
-import json
 import shutil
 import subprocess
 import sys
@@ -18,18 +17,15 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-import course_config
 from coursetools.assignments import STUDENT_KERNEL_TAG
 from coursetools.nbgrader_cli import make_course_copy
 from coursetools.nbgrader_settings import gradebook_url
+from tests.docs_course import DOCS, ESCAPE_HATCH, NOTEBOOKS, add_docs_assignment, copy_submissions, expected_scores
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-DOCS = course_config.COURSE_ROOT.parent / "shared" / "nbgrader-docs-course"
 ASSIGNMENT = "docs-ps1"
-NOTEBOOKS = ["problem1", "problem2"]
-EXPECTED = json.loads((DOCS / "expected-stock-nbgrader.json").read_text())
-ESCAPE_HATCH = "sum_of_squares_uses_squares"
+EXPECTED = expected_scores()
 # A student who answers with an always-equal list and tags a test to run in their own kernel.
 FORGED_TAG_STUDENT = "forged-tag-always-equal"
 FORGED_SQUARES = """
@@ -62,22 +58,11 @@ def forged_submission(folder: Path) -> None:
 
 @pytest.fixture(scope="module")
 def docs_course(tmp_path_factory):
-    assert DOCS.is_dir(), f"{DOCS} is missing: the team's shared/ folder lies beside the repository"
     tmp = tmp_path_factory.mktemp("docs")
     course = make_course_copy(tmp / "course")
-    shutil.copytree(DOCS / "source" / "ps1", course / "source" / ASSIGNMENT)
-    source = course / "source" / ASSIGNMENT / "problem1.ipynb"
-    nb = nbformat.read(source, as_version=4)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == ESCAPE_HATCH:
-            cell.metadata.setdefault("tags", []).append(STUDENT_KERNEL_TAG)
-    nbformat.write(nb, source)
-    config = course / "course_config.py"
-    config.write_text(config.read_text() + f"\nASSIGNMENTS[{ASSIGNMENT!r}] = {NOTEBOOKS!r}\n")
-
+    add_docs_assignment(course, ASSIGNMENT)
     incoming = tmp / "incoming"
-    for student in EXPECTED:
-        shutil.copytree(DOCS / "submitted" / student / "ps1", incoming / student / ASSIGNMENT)
+    copy_submissions(incoming, ASSIGNMENT)
     shutil.copytree(DOCS / "submitted" / "hacker" / "ps1", incoming / FORGED_TAG_STUDENT / ASSIGNMENT)
     forged_submission(incoming / FORGED_TAG_STUDENT / ASSIGNMENT)
 

@@ -60,6 +60,11 @@ def exits():
 
 def scaled(a):
     return a / 255.0
+
+def chatty(n):
+    print("computing", n)
+    print("x" * 50000)
+    return n
 """
 
 
@@ -85,7 +90,7 @@ def student(tmp_path):
         args_dir=str(tmp_path / "args"),
         results_dir=str(tmp_path / "export" / "calls"),
     )
-    names = ["squares", "describe", "apply", "make_adder", "slow", "stubborn", "cheat", "exits", "scaled"]
+    names = ["squares", "describe", "apply", "make_adder", "slow", "stubborn", "cheat", "exits", "scaled", "chatty"]
     export = (
         f"exec(compile({inspect.getsource(carriers)!r}, 'c', 'exec'), _c := {{}}) or "
         f"_c['export_names'](globals(), {names!r}, {str(tmp_path / 'export')!r})"
@@ -161,3 +166,10 @@ def test_a_call_that_ignores_interrupts_is_a_fault_for_the_submission(student):
     assert "could not be interrupted" in relay.fault
     with pytest.raises(RuntimeError, match="could not be interrupted"):
         checker["squares"](1)
+
+
+def test_what_a_called_function_prints_reaches_the_tests_output_bounded(student, capsys):
+    checker, _, _ = student
+    assert checker["chatty"](2) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("computing 2\n") and "more characters not shown" in out and len(out) < 11000
