@@ -1,4 +1,4 @@
-"""Course settings: the one place to change how ps1 is released, run and graded.
+"""Course settings: the one place to change how assignments are released, run and graded.
 
 Everything else (nbgrader_config.py, the coursetools package, the tests and the
 benchmark) reads these values; nothing else hard-codes them.
@@ -9,20 +9,20 @@ from pathlib import Path
 COURSE_ROOT = Path(__file__).resolve().parent
 COURSE_ID = "dl-intro"
 
-# Assignments and their notebooks (nbgrader ids: folder and notebook names).
-ASSIGNMENTS = {"ps1": ["fashion_mnist"]}
-
-# --- ps1: the Fashion-MNIST Keras exercise ---------------------------------
-# Grading thresholds. The hidden test recomputes test accuracy itself; these
-# numbers are also printed in the notebook's locked settings cell, and a unit
-# test checks the notebook agrees with this file.
-ACCURACY_THRESHOLD = 0.85
-# Settings the students are told to train with (the notebook's locked cell).
-# Chosen so the reference clears ACCURACY_THRESHOLD with margin on every seed
-# tried while training in seconds on 2 CPU cores (see benchmarks/README.md).
-EPOCHS = 4
-BATCH_SIZE = 512
-SEED = 2026
+# Assignments: one entry each, the folder source/<id>/ holding its notebooks, supporting
+# files and optional course_plugin.py (step titles, feedback pictures, sample class; see
+# coursetools/plugins.py). "notebooks": nbgrader's notebook names, in order. "settings":
+# names that tests read from the course, never from the student; the checker defines
+# them before every test, and a unit test checks they match the notebook's locked cell.
+ASSIGNMENTS = {
+    "ps1": {
+        "notebooks": ["fashion_mnist"],
+        # The training settings students are told to use, chosen so the reference clears
+        # ACCURACY_THRESHOLD with margin on every seed tried while training in seconds on
+        # 2 CPU cores (see benchmarks/README.md); the hidden test measures the accuracy itself.
+        "settings": {"EPOCHS": 4, "BATCH_SIZE": 512, "SEED": 2026, "ACCURACY_THRESHOLD": 0.85},
+    },
+}
 
 # --- data -------------------------------------------------------------------
 # Keras looks for these files in $KERAS_HOME/datasets/fashion-mnist/ before it

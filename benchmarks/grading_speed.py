@@ -33,12 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import course_config  # noqa: E402
-from coursetools import samples  # noqa: E402
+from coursetools import plugins, samples  # noqa: E402
 from coursetools.cli import grade_students  # noqa: E402
 from coursetools.nbgrader_cli import make_course_copy, nbgrader, step_scores, submit  # noqa: E402
 from tests.docs_course import add_docs_assignment, copy_submissions  # noqa: E402
 
 NOTEBOOK = "fashion_mnist.ipynb"
+SETTINGS = course_config.ASSIGNMENTS["ps1"]["settings"]
 STOCK_CONFIG = """\
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "stock"
@@ -117,11 +118,11 @@ def bench_stock(work: Path, runs: int) -> dict:
     course = work / "stock"
     (course / "source" / "ps1").mkdir(parents=True)
     source = nbformat.read(ROOT / "source" / "ps1" / NOTEBOOK, as_version=4)
+    stock_settings = plugins.load("ps1").STOCK_BENCHMARK_SETTINGS
     for cell in source.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "settings":
-            cell.source = cell.source.replace(f"EPOCHS = {course_config.EPOCHS} ", "EPOCHS = 10 ").replace(
-                f"BATCH_SIZE = {course_config.BATCH_SIZE} ", "BATCH_SIZE = 32 "
-            )
+        if cell.metadata.get("nbgrader", {}).get("locked"):
+            for name, value in stock_settings.items():
+                cell.source = re.sub(rf"^{name} = [^#\n]*", f"{name} = {value!r} ", cell.source, flags=re.M)
     nbformat.write(source, course / "source" / "ps1" / NOTEBOOK)
     (course / "nbgrader_config.py").write_text(STOCK_CONFIG)
     env_home = os.environ.get("KERAS_HOME")
@@ -140,7 +141,8 @@ def bench_batch(work: Path, size: int, workers: int) -> dict:
     nbgrader(course, "generate_assignment", "ps1", "--force")
     _, release, source = reference_notebook(course)
     answers = samples.solution_code(source)
-    kinds = list(samples.SAMPLE_CLASS.items())
+    sample_class = plugins.sample_class("ps1")
+    kinds = list(sample_class.items())
     students = []
     for i in range(size):
         name, (build, _) = kinds[i % len(kinds)]
@@ -152,7 +154,7 @@ def bench_batch(work: Path, size: int, workers: int) -> dict:
         start = time.perf_counter()
         failures = grade_students(course, "ps1", students, workers=n, quiet=True)
         result[label] = time.perf_counter() - start
-        expected = {s: samples.SAMPLE_CLASS[s.rsplit("-", 1)[0]][1] for s in students}
+        expected = {s: sample_class[s.rsplit("-", 1)[0]][1] for s in students}
         wrong = [s for s in students if sum(x.score for x in step_scores(course, "ps1", s)) != expected[s]]
         result[f"{label}_problems"] = len(failures) + len(wrong)
         print(
@@ -232,8 +234,8 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     print(
-        f"\nmachine: {os.cpu_count()} cores; course settings: {course_config.EPOCHS} epochs, "
-        f"batch {course_config.BATCH_SIZE}; reference score {course['score']:g}/15\n"
+        f"\nmachine: {os.cpu_count()} cores; course settings: {SETTINGS['EPOCHS']} epochs, "
+        f"batch {SETTINGS['BATCH_SIZE']}; reference score {course['score']:g}/15\n"
     )
     print("| setting | median s | min / max s | peak memory | test accuracy | ratio |")
     print("|---|---|---|---|---|---|")
@@ -251,7 +253,7 @@ def main() -> None:
         )
         print(
             row(
-                f"this course ({course_config.EPOCHS} epochs, batch {course_config.BATCH_SIZE}, sandbox, checker)",
+                f"this course ({SETTINGS['EPOCHS']} epochs, batch {SETTINGS['BATCH_SIZE']}, sandbox, checker)",
                 course["times"],
                 course["peak"],
                 course["accuracy"],

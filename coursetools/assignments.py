@@ -21,13 +21,31 @@ from coursetools.errors import CommandError
 STUDENT_KERNEL_TAG = "run-in-student-kernel"
 
 
-def notebooks(assignment: str) -> list[str]:
-    """The assignment's notebook names (without .ipynb), in course_config's order."""
+def entry(assignment: str) -> dict:
+    """course_config's entry for the assignment; a bare list is its notebooks."""
     try:
-        return list(course_config.ASSIGNMENTS[assignment])
+        found = course_config.ASSIGNMENTS[assignment]
     except KeyError:
         known = ", ".join(course_config.ASSIGNMENTS)
         raise CommandError(f"Unknown assignment '{assignment}'. Known assignments: {known}.") from None
+    return {"notebooks": list(found)} if isinstance(found, (list, tuple)) else dict(found)
+
+
+def notebooks(assignment: str) -> list[str]:
+    """The assignment's notebook names (without .ipynb), in course_config's order."""
+    return list(entry(assignment)["notebooks"])
+
+
+def settings(assignment: str) -> dict:
+    """Names the checker defines from the course before every test of the assignment."""
+    return dict(entry(assignment).get("settings", {}))
+
+
+def assignment_of_notebook(path: Path) -> str | None:
+    """The assignment a notebook file belongs to, from its folder or else its name."""
+    path = Path(path)
+    candidates = [a for a in course_config.ASSIGNMENTS if path.stem in notebooks(a)]
+    return path.parent.name if path.parent.name in candidates else (candidates[0] if candidates else None)
 
 
 def notebook_path(root: Path, folder: str, assignment: str, notebook: str, student: str | None = None) -> Path:

@@ -31,7 +31,7 @@ import os
 
 MANIFEST = "manifest.json"
 # The checker imports modules and objects named by a submission only from these packages.
-IMPORTABLE_PACKAGES = ("numpy", "keras", "matplotlib", "math")
+IMPORTABLE_PACKAGES = ("numpy", "keras", "tensorflow", "matplotlib", "math")
 MAX_DEPTH = 50  # nesting of containers
 MAX_ITEMS = 1_000_000  # elements of containers in one value (arrays do not count)
 MAX_PRINTED = 10_000  # characters a called function may print into the test's output
@@ -94,6 +94,11 @@ class Writer:
             return self._array(value, label)
         if keras is not None and isinstance(value, keras.Model):
             return self._model(value, label)
+        if keras is not None and np is not None and keras.ops.is_tensor(value):
+            try:  # a TensorFlow tensor (tf.one_hot, tf.cast, ...): its values
+                return self._array(np.asarray(value), label)
+            except (TypeError, ValueError, NotImplementedError):
+                raise NotCarried("it is a symbolic tensor without values") from None
         if keras is not None and isinstance(value, keras.callbacks.History):
             return {
                 "$": "history",
@@ -136,7 +141,9 @@ class Writer:
     def _model(self, value, label):
         name = _safe_file(label) + f"-{self.files}.keras"
         self.files += 1
-        value.save(os.path.join(self.folder, name))
+        path = os.path.join(self.folder, name)
+        value.save(path)
+        _name_activations_by_behaviour(self.keras, value, path)
         return {"$": "keras_model", "file": name}
 
     def _callable(self, value):
@@ -158,6 +165,76 @@ class Writer:
         with open(tmp, "w") as fh:
             json.dump(tree, fh)
         os.replace(tmp, os.path.join(self.folder, MANIFEST))
+
+
+# Keras activations a model may use, by name: what an activation computes is matched
+# against these when Keras cannot name it (tf.nn.softmax is `softmax_v2`, say).
+KNOWN_ACTIVATIONS = (
+    "linear", "relu", "softmax", "sigmoid", "tanh", "elu", "selu", "softplus", "softsign", "silu",
+    "gelu", "exponential", "leaky_relu", "relu6", "hard_sigmoid", "hard_silu", "mish", "log_softmax",
+)  # fmt: skip
+
+
+def _name_activations_by_behaviour(keras, model, path):
+    """Rewrite, in a saved .keras archive, each activation Keras cannot load by name
+    (a TensorFlow function such as tf.nn.softmax) as the Keras activation that
+    computes the same; the weights are untouched. The checker then loads the
+    archive with safe_mode and measures what the model does."""
+    import zipfile
+
+    renamed = {}
+    for layer in _all_layers(model):
+        activation = getattr(layer, "activation", None)
+        if callable(activation) and not isinstance(keras.activations.serialize(activation), str):
+            match = _same_activation(keras, activation)
+            if match:
+                renamed[layer.name] = match
+    if not renamed:
+        return
+    with zipfile.ZipFile(path) as archive:
+        contents = {item.filename: archive.read(item.filename) for item in archive.infolist()}
+    config = json.loads(contents["config.json"])
+    _rename_in_config(config, renamed)
+    contents["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for filename, data in contents.items():
+            archive.writestr(filename, data)
+
+
+def _all_layers(model):
+    for layer in getattr(model, "layers", []):
+        yield layer
+        yield from _all_layers(layer)
+
+
+def _same_activation(keras, activation):
+    import numpy as np
+
+    probe = np.linspace(-6, 6, 40, dtype="float32").reshape(4, 10)
+    try:
+        got = np.asarray(activation(keras.ops.convert_to_tensor(probe)))
+    except Exception:
+        return None
+    for name in KNOWN_ACTIVATIONS:
+        try:
+            want = np.asarray(keras.activations.get(name)(keras.ops.convert_to_tensor(probe)))
+        except Exception:
+            continue
+        if want.shape == got.shape and np.allclose(want, got, atol=1e-5):
+            return name
+    return None
+
+
+def _rename_in_config(node, renamed):
+    if isinstance(node, dict):
+        config = node.get("config")
+        if isinstance(config, dict) and config.get("name") in renamed and "activation" in config:
+            config["activation"] = renamed[config["name"]]
+        for value in node.values():
+            _rename_in_config(value, renamed)
+    elif isinstance(node, list):
+        for value in node:
+            _rename_in_config(value, renamed)
 
 
 def export_names(namespace, names, folder):
@@ -480,9 +557,8 @@ def _text(value):
 
 def _allowed_module(module):
     module = str(module)
-    if module.split(".")[0] not in IMPORTABLE_PACKAGES or any(
-        p.startswith("_") and p != "__init__" for p in module.split(".")[1:]
-    ):
+    parts = module.split(".")
+    if parts[0] not in IMPORTABLE_PACKAGES or any(not p.isidentifier() or p.startswith("__") for p in parts):
         raise ValueError(f"module {module!r} is not one the tests may use")
     return module
 

@@ -42,6 +42,7 @@ from coursetools.nbgrader_cli import (
     submit,
     total,
 )
+from coursetools.plugins import PLUGIN_FILE
 from coursetools.report import write_class_report
 from coursetools.selfcheck import run_checks
 
@@ -71,6 +72,9 @@ def leak_problems(root: Path, assignment: str, release_dir: Path) -> list[str]:
         source_nb = nbformat.read(notebook_path(root, "source", assignment, name), as_version=4)
         release_nb = nbformat.read(release_path, as_version=4)
         problems += [f"{release_path}: {p}" for p in release.find_leaks(source_nb, release_nb)]
+    problems += [
+        f"{path}: the assignment's grading plugin must not be released" for path in release_dir.rglob(PLUGIN_FILE)
+    ]
     return problems
 
 
@@ -159,8 +163,9 @@ def score_problems(reference: list, unchanged: list) -> list[str]:
 def cmd_samples(args) -> None:
     if EXAMPLES.exists():
         shutil.rmtree(EXAMPLES)
-    for path in samples.write_sample_class(EXAMPLES, assignment=args.assignment):
-        say(f"wrote {path.relative_to(ROOT)}")
+    for assignment in course_config.ASSIGNMENTS:
+        for path in samples.write_sample_class(EXAMPLES, assignment):
+            say(f"wrote {path.relative_to(ROOT)}")
 
 
 def cmd_collect(args) -> None:
@@ -315,19 +320,21 @@ def cmd_export(args) -> None:
 
 def cmd_demo(args) -> None:
     say("== data")
-    cmd_data(args)  # noqa: E702
-    say("== release")
-    cmd_release(args)  # noqa: E702
-    say("== collect the bundled sample class")
-    args.source = str(EXAMPLES)
-    cmd_collect(args)
-    say("== autograde")
-    args.student = None
-    cmd_autograde(args)
-    say("\n== feedback")
-    cmd_feedback(args)  # noqa: E702
-    say("== export")
-    cmd_export(args)  # noqa: E702
+    cmd_data(args)
+    for assignment in course_config.ASSIGNMENTS:
+        args.assignment = assignment
+        say(f"\n== {assignment}: release")
+        cmd_release(args)
+        say(f"== {assignment}: collect the bundled sample class")
+        args.source = str(EXAMPLES)
+        cmd_collect(args)
+        say(f"== {assignment}: autograde")
+        args.student = None
+        cmd_autograde(args)
+        say(f"\n== {assignment}: feedback")
+        cmd_feedback(args)
+        say(f"== {assignment}: export")
+        cmd_export(args)
 
 
 def cmd_check(args) -> None:

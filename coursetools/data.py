@@ -1,6 +1,6 @@
 """Provision Keras' Fashion-MNIST cache from a local copy, checked by SHA-256.
 
-Notebooks keep the plain ``fashion_mnist.load_data()`` call: Keras finds the
+Notebooks keep the plain ``keras.datasets`` call: Keras finds the
 files in ``$KERAS_HOME/datasets/fashion-mnist/`` and never goes online.
 """
 
@@ -12,9 +12,6 @@ import shutil
 from pathlib import Path
 
 import course_config
-
-# Fashion-MNIST's labels 0-9, in order.
-CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
 class DataError(RuntimeError):

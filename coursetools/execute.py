@@ -36,19 +36,21 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 import course_config
-from coursetools import calls, carriers
-from coursetools.assignments import is_autograder_test, marked_for_student_kernel, source_notebook
+from coursetools import calls, carriers, plugins
+from coursetools.assignments import is_autograder_test, marked_for_student_kernel, settings, source_notebook
+from coursetools.errors import CommandError
+from coursetools.failures import EarlierFailures
 from coursetools.sandbox import Sandbox, SandboxedKernelManager
 from coursetools.test_names import modules_imported_by, names_read_by
 
 EXPORT_DIR = "/grader/export"
 LIB_DIR = "/grader/lib"
-# Names the checker takes from course_config, never from the student.
-TRUSTED_SETTINGS = ("ACCURACY_THRESHOLD", "EPOCHS", "BATCH_SIZE", "SEED")
-# Measured in the checker after the last test, for the feedback's pictures.
-INSIGHTS_CALL = """
+# The assignment's plugin, in the checker (see plugins.py): measures numbers for the
+# feedback's pictures after the last test.
+CHECKER_PLUGIN = "course_plugin"
+INSIGHTS_CALL = f"""
 import json as _json
-from coursetools.insights import measure as _measure
+from {CHECKER_PLUGIN} import measure as _measure
 print(_json.dumps(_measure(globals())))
 """
 CHECKER_PRELUDE = """
@@ -57,7 +59,7 @@ warnings.filterwarnings("ignore")  # library warnings are not test failures
 from coursetools.carriers import load_names as _grader_load_names
 from coursetools.calls import CheckerBridge as _GraderBridge
 _grader_bridge = _GraderBridge(timeout={call_timeout})
-from course_config import {settings}
+globals().update({settings!r})  # the assignment's settings, from course_config
 for _grader_module in {preload!r}:  # what the tests import, imported while the student's notebook runs
     try:
         __import__(_grader_module)
@@ -113,17 +115,32 @@ class SandboxedExecute(Execute):
             workdir="/home/student/work",
         )
         root = course_config.COURSE_ROOT
+        library = {
+            str(scratch / "export"): EXPORT_DIR,
+            str(root / "course_config.py"): f"{LIB_DIR}/course_config.py",
+            str(root / "coursetools"): f"{LIB_DIR}/coursetools",
+        }
+        plugin = plugins.plugin_path(self._assignment) if self._assignment else None
+        if plugin is not None and plugin.is_file():
+            library[str(plugin)] = f"{LIB_DIR}/{CHECKER_PLUGIN}.py"
         checker = Sandbox(
             connection_dir=scratch / "checker-conn",
-            read_only={
-                str(scratch / "export"): EXPORT_DIR,
-                str(root / "course_config.py"): f"{LIB_DIR}/course_config.py",
-                str(root / "coursetools"): f"{LIB_DIR}/coursetools",
-            },
+            read_only=library,
             writable={str(scratch / "args"): calls.ARGS_DIR, str(scratch / "calls"): calls.SOCKET_DIR},
             env={"PYTHONPATH": LIB_DIR, "PYTHONDONTWRITEBYTECODE": "1"},
         )
         return student, checker
+
+    @property
+    def _assignment(self) -> str | None:
+        return self.resources.get("nbgrader", {}).get("assignment")
+
+    def _settings(self) -> dict:
+        """Names the checker defines from course_config for this assignment, never from the student."""
+        try:
+            return settings(self._assignment) if self._assignment else {}
+        except CommandError:
+            return {}
 
     def _checker_tests(self, nb: NotebookNode) -> list[NotebookNode]:
         """The test cells that run in the checker: all but those tagged in source/."""
@@ -136,9 +153,7 @@ class SandboxedExecute(Execute):
 
     def _prelude(self, tests: list[NotebookNode]) -> str:
         preload = sorted({m for cell in tests for m in modules_imported_by(cell.source)})
-        return CHECKER_PRELUDE.format(
-            call_timeout=self.call_timeout, settings=", ".join(TRUSTED_SETTINGS), preload=preload
-        )
+        return CHECKER_PRELUDE.format(call_timeout=self.call_timeout, settings=self._settings(), preload=preload)
 
     def _launch_checker(self, sandbox: Sandbox) -> NotebookClient:
         """Start the checker's kernel process; _connect_checker finishes the job."""
@@ -185,6 +200,7 @@ class SandboxedExecute(Execute):
         deadline = time.monotonic() + self.notebook_timeout
         cell_timeout = self.timeout
         fault = ""
+        self._failures = EarlierFailures()
         self._checker = self._launch_checker(self._checker_sandbox)  # both kernels start side by side
         relay = None
         try:
@@ -210,7 +226,8 @@ class SandboxedExecute(Execute):
                         cell.metadata.get("nbgrader", {}).get("grade_id", "-"),
                         time.monotonic() - started,
                     )
-                nb.metadata["coursetools"] = {"insights": self._insights(self._checker), "fault": fault}
+                insights = self._insights(self._checker) if self._has_measure() else {}
+                nb.metadata["coursetools"] = {"insights": insights, "fault": fault}
         finally:
             self.timeout = cell_timeout
             if relay is not None:
@@ -222,8 +239,13 @@ class SandboxedExecute(Execute):
         try:
             if in_checker:
                 self._run_test(cell)
+                self._failures.explain(cell)
                 return ""
             self.execute_cell(cell, index, store_history=True)
+            if is_autograder_test(cell):  # a test tagged to run in the student's kernel
+                self._failures.explain(cell)
+            else:
+                self._failures.record(cell, index)
             if _timed_out(cell):
                 # An interrupt may not stop it; later cells would only queue behind it.
                 return f"a cell ran longer than its time limit of {self.timeout} s; cells after it were not run"
@@ -242,13 +264,14 @@ class SandboxedExecute(Execute):
 
     def _run_test(self, cell: NotebookNode) -> None:
         """Export what the test reads from the student's kernel, then run the test in the checker."""
-        names = names_read_by(cell.source, exclude=TRUSTED_SETTINGS)
+        protected = tuple(self._settings())
+        names = names_read_by(cell.source, exclude=protected)
         _run_silently(self, EXPORT_CALL.format(source=CARRIERS_SOURCE, names=names, folder=EXPORT_DIR))
         for _attempt in range(2):
             try:
                 _run_silently(
                     self._checker,
-                    f"_grader_load_names({names!r}, {EXPORT_DIR!r}, globals(), {TRUSTED_SETTINGS!r}, _grader_bridge)",
+                    f"_grader_load_names({names!r}, {EXPORT_DIR!r}, globals(), {protected!r}, _grader_bridge)",
                 )
                 test = new_code_cell(cell.source, metadata=cell.metadata)
                 self._checker.nb.cells = [test]
@@ -274,6 +297,9 @@ class SandboxedExecute(Execute):
     def _restart_checker(self) -> None:
         self._checker._cleanup_kernel()
         self._checker = self._start_checker(self._checker_sandbox)
+
+    def _has_measure(self) -> bool:
+        return bool(self._assignment) and plugins.has_measure(self._assignment)
 
     def _insights(self, checker: NotebookClient) -> dict:
         """Numbers for the feedback pictures (predictions, confusion matrix, curve)."""

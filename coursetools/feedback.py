@@ -9,11 +9,32 @@ shows only its error name and message, which the tests write in plain words.
 import base64
 import html
 import io
+import re
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests
+
+from coursetools import plugins
+from coursetools.manual_review import could_not_check
+
+# Terminal colour and cursor codes (Keras and IPython put them in error messages).
+ANSI_CODES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+
+
+def plain_text(text: str) -> str:
+    """Text fit for a web page: no terminal codes, no control characters."""
+    text = ANSI_CODES.sub("", str(text))
+    return "".join(c if c.isprintable() or c in "\n\t" else " " for c in text)
+
+
+def table_cell(text: str, limit: int = 400) -> str:
+    """One cell of the summary's Markdown table: escaped, on one line, bounded."""
+    text = " ".join(plain_text(text).split())
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return html.escape(text).replace("|", "&#124;")
 
 
 class HideHiddenTests(ClearHiddenTests):
@@ -31,124 +52,84 @@ class HideHiddenTests(ClearHiddenTests):
     def _plain(output):
         if output.output_type != "error":
             return output
-        message = f"{output.ename}: {output.evalue}" if output.evalue else output.ename
-        return new_output("error", ename=output.ename, evalue=output.evalue, traceback=[message])
+        ename, evalue = plain_text(output.ename), plain_text(output.evalue or "")
+        message = f"{ename}: {evalue}" if evalue else ename
+        return new_output("error", ename=ename, evalue=evalue, traceback=[message])
 
 
 class FeedbackSummary(Preprocessor):
-    """Put a summary at the top of the feedback: score per step with the reason
-    for each lost point, and pictures of what the student's model does."""
+    """Put a summary at the top of the feedback: points per graded cell as the
+    gradebook has them (manual grades included), the reason for each lost point,
+    and the pictures the assignment's plugin draws from what the checker
+    measured (plugins.py)."""
 
     enabled = True
 
     def preprocess(self, nb, resources):
-        rows, total, max_total = [], 0.0, 0.0
+        info = resources.get("nbgrader", {})
+        assignment = info.get("assignment")
+        recorded = _recorded_grades(info)
+        rows, total, max_total, by_hand = [], 0.0, 0.0, 0.0
         for cell in nb.cells:
-            if not (utils.is_grade(cell) and not utils.is_solution(cell)):
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if not grade_id or not (grade_id in recorded or utils.is_grade(cell)):
                 continue
-            score, max_score = utils.determine_grade(cell)
-            total, max_total = total + (score or 0), max_total + max_score
-            reason = "passed" if score == max_score else _reason(cell)
-            step = STEP_TITLES.get(cell.metadata["nbgrader"]["grade_id"], cell.metadata["nbgrader"]["grade_id"])
-            rows.append(f"| {step} | {score:g} / {max_score:g} | {html.escape(reason)} |")
+            score, max_score = recorded.get(grade_id) or utils.determine_grade(cell)
+            max_total += max_score
+            if score is None:
+                by_hand += max_score
+                points, reason = f"? / {max_score:g}", _why_by_hand(cell)
+            else:
+                total += score
+                points = f"{score:g} / {max_score:g}"
+                reason = "passed" if score == max_score else _reason(cell)
+            rows.append(f"| {table_cell(plugins.step_title(assignment, grade_id))} | {points} | {table_cell(reason)} |")
         meta = nb.metadata.get("coursetools", {})
-        parts = [f"# Your result: {total:g} / {max_total:g}", ""]
+        pending = f" (+ {by_hand:g} points still to be graded by your instructor)" if by_hand else ""
+        parts = [f"# Your result: {total:g} / {max_total:g}{pending}", ""]
         if meta.get("fault"):
-            parts += [f"**Grading stopped early:** {html.escape(meta['fault'])}.", ""]
+            parts += [f"**Grading stopped early:** {table_cell(meta['fault'], 600)}.", ""]
         parts += ["| step | points | what the grader found |", "|---|---|---|", *rows, ""]
         parts += [
-            f'<img alt="{alt}" src="data:image/png;base64,{png}"/>' for alt, png in pictures(meta.get("insights", {}))
+            f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{png}"/>'
+            for alt, png in plugins.pictures(assignment, meta.get("insights") or {})
         ]
         nb.cells.insert(0, new_markdown_cell("\n".join(parts)))
         return nb, resources
 
 
-STEP_TITLES = {
-    "test-imports": "1. Imports",
-    "test-load-data": "2. Load the data",
-    "test-class-names": "3. Look at the pictures",
-    "test-normalize": "4. Scale the pixels",
-    "test-one-hot": "5. One-hot labels",
-    "test-build-model": "6. Build the model",
-    "test-compile-model": "7. Compile",
-    "test-train-model": "8. Train",
-    "test-evaluate-model": "9. Test accuracy",
-}
+def _recorded_grades(info: dict) -> dict[str, tuple[float | None, float]]:
+    """grade_id -> (points, or None while a manual grade is pending; maximum), from the gradebook."""
+    try:
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+            return {
+                g.name: (
+                    None if g.needs_manual_grade and g.manual_score is None else float(g.score),
+                    float(g.max_score),
+                )
+                for g in notebook.grades
+            }
+    except (KeyError, MissingEntry):
+        return {}
+
+
+def _why_by_hand(cell) -> str:
+    if could_not_check(cell):
+        return (
+            "the grader could not check this step automatically, which is not a mistake of yours; "
+            "your instructor will grade it by hand. " + _reason(cell)
+        )
+    return "graded by your instructor"
 
 
 def _reason(cell) -> str:
     for output in cell.outputs:
         if output.output_type == "error":
-            return f"{output.ename}: {output.evalue}" if output.evalue else output.ename
+            return plain_text(f"{output.ename}: {output.evalue}" if output.evalue else output.ename)
         if output.output_type == "stream" and output.name == "stderr":
-            return "the check wrote an error message: " + output.text[:200]
+            return "the check wrote an error message: " + plain_text(output.text)[:200]
     return "failed"
-
-
-def pictures(insights: dict) -> list[tuple[str, str]]:
-    """(alt text, base64 PNG) for each picture the insights allow."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    from coursetools.data import CLASS_NAMES
-
-    made = []
-    predictions = insights.get("sample_predictions")
-    if isinstance(predictions, list) and predictions:
-        import keras
-
-        (_, _), (test_x, test_y) = keras.datasets.fashion_mnist.load_data()
-        fig, axes = plt.subplots(3, 8, figsize=(12, 5.4))
-        for i, ax in enumerate(axes.flat[: len(predictions)]):
-            guess, truth = int(predictions[i]) % 10, int(test_y[i])
-            ax.imshow(test_x[i], cmap="gray")
-            ax.set_title(
-                f"{CLASS_NAMES[guess]}" + ("" if guess == truth else f"\n(is {CLASS_NAMES[truth]})"),
-                fontsize=8,
-                color="black" if guess == truth else "red",
-            )
-            ax.axis("off")
-        fig.suptitle("Your model on the first test images (wrong answers in red)")
-        made.append(("Predictions of your model on test images", figure_png(fig)))
-    confusion = insights.get("confusion")
-    if isinstance(confusion, list) and len(confusion) == 10:
-        import numpy as np
-
-        matrix = np.array(confusion, dtype=float)
-        fig, ax = plt.subplots(figsize=(7, 6))
-        ax.imshow(matrix, cmap="Blues")
-        ax.set_xticks(range(10), CLASS_NAMES, rotation=60, ha="right", fontsize=8)
-        ax.set_yticks(range(10), CLASS_NAMES, fontsize=8)
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true class")
-        for r in range(10):
-            for c in range(10):
-                ax.text(
-                    c,
-                    r,
-                    f"{int(matrix[r, c])}",
-                    ha="center",
-                    va="center",
-                    fontsize=6,
-                    color="white" if matrix[r, c] > matrix.max() / 2 else "black",
-                )
-        ax.set_title("Confusion matrix on the 10,000 test images")
-        fig.tight_layout()
-        made.append(("Confusion matrix", figure_png(fig)))
-    history = insights.get("history")
-    if isinstance(history, dict) and history.get("accuracy"):
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        for key in ("accuracy", "loss"):
-            values = [float(v) for v in history.get(key, [])]
-            ax.plot(range(1, len(values) + 1), values, marker="o", label=f"training {key}")
-        ax.set_xlabel("epoch")
-        ax.legend()
-        ax.set_title("Training curve")
-        fig.tight_layout()
-        made.append(("Training curve", figure_png(fig)))
-    return made
 
 
 def figure_png(fig) -> str:

@@ -4,6 +4,7 @@ import os
 import sys
 
 import course_config
+from coursetools.plugins import PLUGIN_FILE
 
 
 def gradebook_url(root) -> str:
@@ -26,7 +27,8 @@ def apply(c) -> None:
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = course_config.COURSE_ID
     c.CourseDirectory.db_url = gradebook_url(root)
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".keras"]
+    # The assignment's grading plugin stays with the instructor: never released, never collected.
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".keras", PLUGIN_FILE]
 
     # `nbgrader export` writes next to the other reports, not into the course root.
     (root / "reports").mkdir(exist_ok=True)
@@ -42,9 +44,11 @@ def apply(c) -> None:
 
     from coursetools.execute import SandboxedExecute
     from coursetools.feedback import FeedbackSummary, HideHiddenTests
+    from coursetools.manual_review import SaveAutoGradesOrReview
 
+    replacements = {"Execute": SandboxedExecute, "SaveAutoGrades": SaveAutoGradesOrReview}
     c.Autograde.autograde_preprocessors = [
-        SandboxedExecute if pp.__name__ == "Execute" else pp for pp in Autograde.autograde_preprocessors.default()
+        replacements.get(pp.__name__, pp) for pp in Autograde.autograde_preprocessors.default()
     ]
     from nbgrader.converters.generate_feedback import GenerateFeedback
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from coursetools.feedback import STEP_TITLES, figure_png
+from coursetools import plugins
+from coursetools.feedback import figure_png
 from coursetools.nbgrader_cli import StepScore, total
 
 
@@ -39,7 +40,8 @@ def write_class_report(path: Path, assignment: str, scores: dict[str, list[StepS
 
     order = sorted(step_ids, key=lambda g: -failed[g])
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.barh([str(STEP_TITLES.get(g, g)) for g in order][::-1], [failed[g] for g in order][::-1], color="#c44e52")
+    titles = plugins.step_titles(assignment)
+    ax.barh([str(titles.get(g, g)) for g in order][::-1], [failed[g] for g in order][::-1], color="#c44e52")
     ax.set_xlabel("students who lost points")
     ax.set_title("Steps most often failed")
     fig.tight_layout()

@@ -15,7 +15,9 @@ from nbclient import NotebookClient
 from nbgrader import utils
 
 import course_config
-from coursetools.feedback import STEP_TITLES
+from coursetools import plugins
+from coursetools.assignments import assignment_of_notebook, is_autograder_test
+from coursetools.failures import EarlierFailures
 
 
 @dataclass
@@ -39,11 +41,17 @@ def run_checks(path: Path, timeout: int | None = None) -> list[CheckResult]:
     )
     client.execute()
     results = []
-    for cell in nb.cells:
+    assignment = assignment_of_notebook(path)
+    failures = EarlierFailures()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and not is_autograder_test(cell):
+            failures.record(cell, index)
+            continue
         if not (cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)):
             continue
         grade_id = cell.metadata["nbgrader"]["grade_id"]
+        failures.explain(cell)
         errors = [o for o in cell.outputs if o.output_type == "error"]
         message = f"{errors[0].ename}: {errors[0].evalue}" if errors else "ok"
-        results.append(CheckResult(STEP_TITLES.get(grade_id, grade_id), not errors, message))
+        results.append(CheckResult(plugins.step_title(assignment, grade_id), not errors, message))
     return results

@@ -7,7 +7,7 @@ import sys
 import nbformat
 import pytest
 
-from coursetools import samples
+from coursetools import plugins, samples
 from coursetools.nbgrader_cli import make_course_copy
 
 from .corpus import CORPUS
@@ -16,7 +16,8 @@ NOTEBOOK = "fashion_mnist.ipynb"
 MAX_SCORE = 15
 # Shorter limits than the course's, so the fault cases finish quickly.
 TEST_LIMITS = {"CELL_TIMEOUT_SECONDS": 60, "NOTEBOOK_TIMEOUT_SECONDS": 400}
-SAMPLE_SCORES = {student: points for student, (_, points) in samples.SAMPLE_CLASS.items()}
+SAMPLE_CLASS = plugins.sample_class("ps1")
+SAMPLE_SCORES = {student: points for student, (_, points) in SAMPLE_CLASS.items()}
 
 
 def run_cli(course, *args):
@@ -44,7 +45,7 @@ def graded(tmp_path_factory):
     source = nbformat.read(course / "source" / "ps1" / NOTEBOOK, as_version=4)
     reference = samples.solution_code(source)
 
-    for student, (build, _) in samples.SAMPLE_CLASS.items():
+    for student, (build, _) in SAMPLE_CLASS.items():
         write(course, student, samples.fill(release, build(reference)))
     for case in CORPUS:
         nb = samples.fill(release, case.answers(reference))

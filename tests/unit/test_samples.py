@@ -9,7 +9,7 @@ EXAMPLES = course_config.COURSE_ROOT / "examples" / "submitted"
 
 
 def test_bundled_sample_class_is_what_the_builder_makes():
-    built = samples.build_sample_class()
+    built = samples.build_sample_class("ps1")
     on_disk = sorted(p.name for p in EXAMPLES.iterdir())
     assert on_disk == sorted(built), "run `./course samples`"
     for student, nbs in built.items():

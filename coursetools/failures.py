@@ -1,0 +1,84 @@
+"""When a check fails because an earlier cell failed, say which cell and why.
+
+A student whose training cell fails on a bad import otherwise sees only
+"name 'history' is not defined" in every later check. The grader (execute.py)
+and the self-check (selfcheck.py) record each student cell that raised an error
+and add to a failed check's message the earlier failure that explains it: the
+latest failed cell that should have defined the missing name, or else one of the
+names the check reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from coursetools.test_names import names_read_by
+
+_NOT_DEFINED = re.compile(r"name '([^']+)' is not defined|`([^`]+)` (?:is not defined|cannot be checked)")
+
+
+@dataclass
+class FailedCell:
+    label: str
+    error: str
+    binds: frozenset[str]
+
+
+def first_error(cell) -> tuple[str, str] | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return output.get("ename", "Error"), output.get("evalue", "")
+    return None
+
+
+def _bound_names(source: str) -> frozenset[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return frozenset()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return frozenset(names)
+
+
+class EarlierFailures:
+    """The student cells that failed so far, in order."""
+
+    def __init__(self):
+        self.failed: list[FailedCell] = []
+
+    def record(self, cell, index: int) -> None:
+        error = first_error(cell)
+        if error is None:
+            return
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        label = f"your cell '{grade_id}'" if grade_id else f"code cell {index + 1}"
+        ename, evalue = error
+        self.failed.append(FailedCell(label, f"{ename}: {evalue}"[:300], _bound_names(cell.get("source", ""))))
+
+    def explain(self, check_cell) -> None:
+        """Add the earlier failure that explains this check's error to its message."""
+        if not self.failed:
+            return
+        for output in check_cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            found = _NOT_DEFINED.search(output.get("evalue", ""))
+            missing = {next(g for g in found.groups() if g)} if found else set()
+            read = missing or set(names_read_by(check_cell.get("source", "")))
+            culprit = next((f for f in reversed(self.failed) if read & f.binds), None)
+            if culprit is None:
+                return
+            note = f" (an earlier cell failed, which may be why: {culprit.label} raised {culprit.error})"
+            output["evalue"] = output.get("evalue", "") + note
+            if output.get("traceback"):
+                output["traceback"] = [*output["traceback"], note.strip()]
+            return

@@ -1,0 +1,71 @@
+"""Per-assignment knowledge, kept next to the assignment's notebooks.
+
+Each assignment may bring `source/<assignment>/course_plugin.py` (in the spirit of
+otter-grader's plugins; nbgrader never releases it, see nbgrader_settings.py). The
+grading engine calls what it finds there and names no assignment itself:
+
+| name in course_plugin.py          | runs in                | used for                                   |
+|-----------------------------------|------------------------|--------------------------------------------|
+| `STEP_TITLES` {grade_id: title}   | CLI, feedback, reports | human names of the graded steps            |
+| `measure(namespace) -> dict`      | the checker kernel,    | numbers for the feedback pictures, taken   |
+|                                   |   after the last test  |   from the carried variables               |
+| `pictures(insights) -> [(alt, png_base64)]` | nbgrader's feedback | the feedback's pictures            |
+| `SAMPLE_CLASS` {student: (build(answers) -> answers, points)} | `./course samples`, tests | the bundled sample class |
+| `STOCK_BENCHMARK_SETTINGS` {NAME: value} | the benchmark   | stock nbgrader's settings in the locked cells |
+
+The settings that tests read from the course (never from the student) are the
+assignment's `settings` entry in course_config.ASSIGNMENTS.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import types
+from pathlib import Path
+
+import course_config
+
+PLUGIN_FILE = "course_plugin.py"
+
+
+def plugin_path(assignment: str, root: Path | None = None) -> Path:
+    return Path(root or course_config.COURSE_ROOT) / "source" / assignment / PLUGIN_FILE
+
+
+_loaded: dict[Path, types.ModuleType] = {}
+
+
+def load(assignment: str, root: Path | None = None) -> types.ModuleType:
+    """The assignment's plugin module, or an empty one when it has none."""
+    path = plugin_path(assignment, root)
+    if path not in _loaded:
+        module = types.ModuleType(f"course_plugin_{assignment}")
+        if path.is_file():
+            spec = importlib.util.spec_from_file_location(module.__name__, path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        _loaded[path] = module
+    return _loaded[path]
+
+
+def step_titles(assignment: str, root: Path | None = None) -> dict[str, str]:
+    return dict(getattr(load(assignment, root), "STEP_TITLES", {}))
+
+
+def step_title(assignment: str | None, grade_id: str) -> str:
+    if assignment is None:
+        return grade_id
+    return step_titles(assignment).get(grade_id, grade_id)
+
+
+def sample_class(assignment: str, root: Path | None = None) -> dict:
+    return dict(getattr(load(assignment, root), "SAMPLE_CLASS", {}))
+
+
+def pictures(assignment: str | None, insights: dict) -> list[tuple[str, str]]:
+    draw = getattr(load(assignment), "pictures", None) if assignment else None
+    return list(draw(insights)) if draw and insights else []
+
+
+def has_measure(assignment: str) -> bool:
+    return callable(getattr(load(assignment), "measure", None))

@@ -1,0 +1,168 @@
+"""ps1's own grading knowledge (see coursetools/plugins.py): step titles, what the
+checker measures for the feedback pictures, the pictures, and the sample class.
+
+Never released to students (nbgrader's CourseDirectory.ignore lists this file).
+"""
+
+STEP_TITLES = {
+    "test-imports": "1. Imports",
+    "test-load-data": "2. Load the data",
+    "test-class-names": "3. Look at the pictures",
+    "test-normalize": "4. Scale the pixels",
+    "test-one-hot": "5. One-hot labels",
+    "test-build-model": "6. Build the model",
+    "test-compile-model": "7. Compile",
+    "test-train-model": "8. Train",
+    "test-evaluate-model": "9. Test accuracy",
+}
+
+# Fashion-MNIST's labels 0-9, in order.
+CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+SAMPLE_IMAGES = 24
+HISTORY_KEYS = {  # what Keras names the curves, by the metric the student compiled
+    "loss": "loss",
+    "val_loss": "val_loss",
+    "accuracy": "accuracy",
+    "acc": "accuracy",
+    "categorical_accuracy": "accuracy",
+    "val_accuracy": "val_accuracy",
+    "val_acc": "val_accuracy",
+    "val_categorical_accuracy": "val_accuracy",
+}
+# The tutorial's own settings, for the benchmark's stock-nbgrader row.
+STOCK_BENCHMARK_SETTINGS = {"EPOCHS": 10, "BATCH_SIZE": 32}
+
+
+# -- in the checker kernel, after the last test ------------------------------------------
+def measure(namespace):
+    """Plain numbers for the pictures, from the carried `history` and `model`."""
+    import sys
+
+    import numpy as np
+
+    result = {}
+    history = getattr(namespace.get("history"), "history", None)
+    if isinstance(history, dict):
+        result["history"] = {
+            HISTORY_KEYS[key]: [float(v) for v in values][:500]
+            for key, values in history.items()
+            if key in HISTORY_KEYS and isinstance(values, list)
+        }
+    keras = sys.modules.get("keras")  # a model was carried only if the checker loaded keras
+    model = namespace.get("model")
+    if keras is not None and isinstance(model, keras.Model):
+        (_, _), (test_x, test_y) = keras.datasets.fashion_mnist.load_data()
+        inputs, shape = test_x / 255.0, tuple(model.input_shape[1:])
+        if None not in shape and int(np.prod(shape)) == test_x[0].size:  # a model that takes flat pixels
+            inputs = inputs.reshape((len(inputs), *shape))
+        probabilities = np.asarray(model.predict(inputs, verbose=0, batch_size=1000))
+        if probabilities.shape == (len(test_y), len(CLASS_NAMES)):
+            predicted = probabilities.argmax(axis=1)
+            labels = len(CLASS_NAMES)
+            confusion = np.bincount(test_y.astype(int) * labels + predicted, minlength=labels * labels)
+            result["confusion"] = confusion.reshape(labels, labels).tolist()
+            result["sample_predictions"] = predicted[:SAMPLE_IMAGES].tolist()
+            result["test_accuracy"] = float((predicted == test_y).mean())
+    return result
+
+
+# -- in nbgrader's feedback step -----------------------------------------------------------
+def pictures(insights):
+    """(alt text, base64 PNG): predictions on test images, confusion matrix, training curve."""
+    from coursetools.feedback import figure_png
+
+    made = []
+    for draw in (_predictions, _confusion, _training_curve):
+        picture = draw(insights)
+        if picture is not None:
+            alt, fig = picture
+            made.append((alt, figure_png(fig)))
+    return made
+
+
+def _predictions(insights):
+    predictions = insights.get("sample_predictions")
+    if not (isinstance(predictions, list) and predictions):
+        return None
+    import keras
+    from matplotlib import pyplot as plt
+
+    (_, _), (test_x, test_y) = keras.datasets.fashion_mnist.load_data()
+    fig, axes = plt.subplots(3, 8, figsize=(12, 5.4))
+    for i, ax in enumerate(axes.flat[: len(predictions)]):
+        guess, truth = int(predictions[i]) % len(CLASS_NAMES), int(test_y[i])
+        ax.imshow(test_x[i], cmap="gray")
+        ax.set_title(
+            f"{CLASS_NAMES[guess]}" + ("" if guess == truth else f"\n(is {CLASS_NAMES[truth]})"),
+            fontsize=8,
+            color="black" if guess == truth else "red",
+        )
+        ax.axis("off")
+    fig.suptitle("Your model on the first test images (wrong answers in red)")
+    return "Predictions of your model on test images", fig
+
+
+def _confusion(insights):
+    confusion = insights.get("confusion")
+    labels = len(CLASS_NAMES)
+    if not (isinstance(confusion, list) and len(confusion) == labels):
+        return None
+    import numpy as np
+    from matplotlib import pyplot as plt
+
+    matrix = np.array(confusion, dtype=float)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(labels), CLASS_NAMES, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(labels), CLASS_NAMES, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true class")
+    for r in range(labels):
+        for c in range(labels):
+            color = "white" if matrix[r, c] > matrix.max() / 2 else "black"
+            ax.text(c, r, f"{int(matrix[r, c])}", ha="center", va="center", fontsize=6, color=color)
+    ax.set_title("Confusion matrix on the 10,000 test images")
+    fig.tight_layout()
+    return "Confusion matrix", fig
+
+
+def _training_curve(insights):
+    history = insights.get("history")
+    if not (isinstance(history, dict) and history.get("accuracy")):
+        return None
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for key in ("accuracy", "loss"):
+        values = [float(v) for v in history.get(key, [])]
+        ax.plot(range(1, len(values) + 1), values, marker="o", label=f"training {key}")
+    ax.set_xlabel("epoch")
+    ax.legend()
+    ax.set_title("Training curve")
+    fig.tight_layout()
+    return "Training curve", fig
+
+
+# -- the bundled sample class (`./course samples`) ---------------------------------------------
+FIRST_FIVE = ["imports", "load-data", "show-images", "normalize", "one-hot"]
+
+
+def _partial(answers):
+    return {k: v for k, v in answers.items() if k in FIRST_FIVE}
+
+
+def _undertrained(answers):
+    # One epoch on 1,000 images: a trained model, far below the threshold.
+    return {
+        **answers,
+        "train-model": "history = model.fit(train_x[:1000], train_y[:1000], epochs=1, batch_size=BATCH_SIZE)",
+    }
+
+
+# student id -> (how to build its answers from the reference, points it must get)
+SAMPLE_CLASS = {
+    "reference-solution": (lambda answers: answers, 15),
+    "unchanged-release": (lambda answers: {}, 0),
+    "partial-first-five-steps": (_partial, 7),
+    "undertrained-model": (_undertrained, 11),
+}
