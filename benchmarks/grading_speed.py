@@ -14,6 +14,7 @@ and prints one table: median/min/max seconds, peak memory, accuracy, ratios.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -113,27 +114,61 @@ def bench_course(work: Path, runs: int) -> dict:
     return grade_reference_repeatedly(make_course_copy(work / "course"), runs, "course")
 
 
-def bench_stock(work: Path, runs: int) -> dict:
-    """nbgrader as shipped, grading the tutorial's notebook (10 epochs of 32)."""
-    course = work / "stock"
-    (course / "source" / "ps1").mkdir(parents=True)
-    source = nbformat.read(ROOT / "source" / "ps1" / NOTEBOOK, as_version=4)
-    stock_settings = plugins.load("ps1").STOCK_BENCHMARK_SETTINGS
-    for cell in source.cells:
-        if cell.metadata.get("nbgrader", {}).get("locked"):
-            for name, value in stock_settings.items():
-                cell.source = re.sub(rf"^{name} = [^#\n]*", f"{name} = {value!r} ", cell.source, flags=re.M)
-    nbformat.write(source, course / "source" / "ps1" / NOTEBOOK)
-    (course / "nbgrader_config.py").write_text(STOCK_CONFIG)
+@contextlib.contextmanager
+def course_data_for_stock_kernels():
+    """Stock nbgrader's kernels inherit the environment: point Keras at the course's data."""
     env_home = os.environ.get("KERAS_HOME")
-    os.environ["KERAS_HOME"] = str(course_config.KERAS_HOME)  # the stock kernel inherits it
+    os.environ["KERAS_HOME"] = str(course_config.KERAS_HOME)
     try:
-        return grade_reference_repeatedly(course, runs, "stock")
+        yield
     finally:
         if env_home is None:
             os.environ.pop("KERAS_HOME", None)
         else:
             os.environ["KERAS_HOME"] = env_home
+
+
+def stock_course(folder: Path, settings: dict) -> Path:
+    """A stock nbgrader course with ps1's source notebook, its locked settings replaced by `settings`."""
+    (folder / "source" / "ps1").mkdir(parents=True)
+    source = nbformat.read(ROOT / "source" / "ps1" / NOTEBOOK, as_version=4)
+    for cell in source.cells:
+        if cell.metadata.get("nbgrader", {}).get("locked"):
+            for name, value in settings.items():
+                cell.source = re.sub(rf"^{name} = [^#\n]*", f"{name} = {value!r} ", cell.source, flags=re.M)
+    nbformat.write(source, folder / "source" / "ps1" / NOTEBOOK)
+    (folder / "nbgrader_config.py").write_text(STOCK_CONFIG)
+    return folder
+
+
+def bench_stock(work: Path, runs: int) -> dict:
+    """nbgrader as shipped, grading the tutorial's notebook (10 epochs of 32)."""
+    course = stock_course(work / "stock", plugins.load("ps1").STOCK_BENCHMARK_SETTINGS)
+    with course_data_for_stock_kernels():
+        return grade_reference_repeatedly(course, runs, "stock")
+
+
+def bench_same_notebook(work: Path, runs: int) -> dict:
+    """The same ps1 reference notebook, course settings: stock nbgrader and this grader, interleaved."""
+    stock = stock_course(work / "same-stock", {})
+    ours = make_course_copy(work / "same-course")
+    for course in (stock, ours):
+        nbgrader(course, "generate_assignment", "ps1", "--force")
+        reference, _, _ = reference_notebook(course)
+        submit(course, "ps1", "reference", {NOTEBOOK.removesuffix(".ipynb"): reference})
+    result = {"stock": [], "course": [], "stock_peak": 0, "course_peak": 0}
+    with course_data_for_stock_kernels():
+        for i in range(runs):
+            for label, course in (("stock", stock), ("course", ours)):
+                elapsed, peak = timed_autograde(course, "reference")
+                result[label].append(elapsed)
+                result[f"{label}_peak"] = max(result[f"{label}_peak"], peak)
+            print(
+                f"  same notebook run {i + 1}/{runs}: stock {result['stock'][-1]:.1f} s, "
+                f"course {result['course'][-1]:.1f} s",
+                flush=True,
+            )
+    return result
 
 
 def bench_batch(work: Path, size: int, workers: int) -> dict:
@@ -218,6 +253,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=30, help="submissions in the batch (default 30)")
     parser.add_argument("--workers", type=int, default=course_config.GRADING_WORKERS)
     parser.add_argument("--docs-runs", type=int, default=5, help="runs over the documentation course (default 5)")
+    parser.add_argument(
+        "--same-runs", type=int, default=5, help="runs of the same notebook, stock vs course (default 5)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -231,6 +269,8 @@ def main() -> None:
         batch = bench_batch(work, args.batch, args.workers) if args.batch else None
         print("grading nbgrader's documentation course, stock and this grader ...", flush=True)
         docs = bench_docs(work, args.docs_runs) if args.docs_runs else None
+        print("grading the same ps1 reference notebook, stock and this grader ...", flush=True)
+        same = bench_same_notebook(work, args.same_runs) if args.same_runs else None
         shutil.rmtree(work, ignore_errors=True)
 
     print(
@@ -272,6 +312,21 @@ def main() -> None:
         print(
             f"\nbatch problems: {batch['sequential_problems'] + batch['pool_problems']} failed or wrong scores, "
             f"{batch['locked']} 'database is locked' messages"
+        )
+    if same:
+        ratio = statistics.median(same["course"]) / statistics.median(same["stock"])
+        print("\nThe same ps1 reference notebook, course settings, one submission:\n")
+        print("| setting | median s | min / max s | peak memory | test accuracy | ratio |")
+        print("|---|---|---|---|---|---|")
+        print(row("stock nbgrader", same["stock"], same["stock_peak"], None, "1.0x"))
+        print(
+            row(
+                "this course (sandbox, checker, call relay)",
+                same["course"],
+                same["course_peak"],
+                None,
+                f"{ratio:.2f}x stock",
+            )
         )
     if docs:
         ratio = statistics.median(docs["course"]) / statistics.median(docs["stock"])

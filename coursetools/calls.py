@@ -23,7 +23,9 @@ import socket
 import threading
 import time
 
+from coursetools import faults
 from coursetools.carriers import MAX_PRINTED, NotCarried, Reader, Writer, raise_recorded
+from coursetools.faults import Fault
 
 # Where things appear inside the sandboxes.
 SOCKET_DIR = "/grader/calls"
@@ -141,7 +143,7 @@ class CallRelay:
         self.timeout = timeout
         self.kernel_alive = kernel_alive
         self.carriers_source = carriers_source
-        self.fault = ""
+        self.fault: Fault | None = None
         self._stop = threading.Event()
         self._server: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -184,7 +186,7 @@ class CallRelay:
 
     def _handle(self, request: dict) -> dict:
         if self.fault:
-            return {"status": "failed", "message": self.fault}
+            return {"status": "failed", "message": str(self.fault)}
         number, key = request.get("call"), request.get("id")
         if not isinstance(number, int) or not isinstance(key, int):
             return {"status": "failed", "message": "malformed request"}
@@ -218,15 +220,12 @@ class CallRelay:
                 reply = client.get_shell_msg(timeout=0.2)
             except queue.Empty:
                 if not self.kernel_alive():
-                    self.fault = "the kernel stopped while a test was calling one of its functions"
+                    self.fault = faults.kernel_died_during_call()
                     return "failed"
                 if time.monotonic() < deadline:
                     continue
                 if interrupted:
-                    self.fault = (
-                        f"a function called by a test ran longer than its time limit of {self.timeout:g} s and "
-                        "could not be interrupted; cells after it were not run"
-                    )
+                    self.fault = faults.call_not_interruptible(self.timeout)
                     return "timeout"
                 client.control_channel.send(client.session.msg("interrupt_request", {}))
                 interrupted = True

@@ -36,10 +36,11 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 import course_config
-from coursetools import calls, carriers, plugins
+from coursetools import calls, carriers, faults, plugins
 from coursetools.assignments import is_autograder_test, marked_for_student_kernel, settings, source_notebook
 from coursetools.errors import CommandError
 from coursetools.failures import EarlierFailures
+from coursetools.faults import Fault
 from coursetools.sandbox import Sandbox, SandboxedKernelManager
 from coursetools.test_names import modules_imported_by, names_read_by
 
@@ -199,7 +200,7 @@ class SandboxedExecute(Execute):
         self.shutdown_kernel = "immediate"  # nothing to save: the sandbox is thrown away
         deadline = time.monotonic() + self.notebook_timeout
         cell_timeout = self.timeout
-        fault = ""
+        fault: Fault | None = None
         self._failures = EarlierFailures()
         self._checker = self._launch_checker(self._checker_sandbox)  # both kernels start side by side
         relay = None
@@ -213,7 +214,7 @@ class SandboxedExecute(Execute):
                     if cell.cell_type != "code":
                         continue
                     if not fault and time.monotonic() > deadline:
-                        fault = f"the notebook ran longer than its time limit of {self.notebook_timeout} s"
+                        fault = faults.notebook_time_limit(self.notebook_timeout)
                     if fault:
                         cell.outputs = [error_output("NotGraded", f"Not run: {fault}.")]
                         continue
@@ -227,20 +228,20 @@ class SandboxedExecute(Execute):
                         time.monotonic() - started,
                     )
                 insights = self._insights(self._checker) if self._has_measure() else {}
-                nb.metadata["coursetools"] = {"insights": insights, "fault": fault}
+                nb.metadata["coursetools"] = {"insights": insights, "fault": str(fault or "")}
         finally:
             self.timeout = cell_timeout
             if relay is not None:
                 relay.stop()
             self._checker._cleanup_kernel()
 
-    def _run_cell(self, cell: NotebookNode, index: int, in_checker: bool) -> str:
+    def _run_cell(self, cell: NotebookNode, index: int, in_checker: bool) -> Fault | None:
         """Run one code cell where it belongs; returns the fault that stops the submission, if any."""
         try:
             if in_checker:
                 self._run_test(cell)
                 self._failures.explain(cell)
-                return ""
+                return None
             self.execute_cell(cell, index, store_history=True)
             if is_autograder_test(cell):  # a test tagged to run in the student's kernel
                 self._failures.explain(cell)
@@ -248,19 +249,16 @@ class SandboxedExecute(Execute):
                 self._failures.record(cell, index)
             if _timed_out(cell):
                 # An interrupt may not stop it; later cells would only queue behind it.
-                return f"a cell ran longer than its time limit of {self.timeout} s; cells after it were not run"
+                return faults.cell_time_limit(self.timeout, interrupted=True)
         except CellTimeoutError:  # the kernel ignored the interrupt and stayed busy
-            fault = (
-                f"a cell ran longer than its time limit of {self.timeout} s and could not be "
-                "interrupted; cells after it were not run"
-            )
-            cell.outputs.append(error_output("CellTimeoutError", f"{fault[0].upper()}{fault[1:]}."))
+            fault = faults.cell_time_limit(self.timeout, interrupted=False)
+            cell.outputs.append(error_output(fault.ename, fault.sentence()))
             return fault
         except DeadKernelError:
             fault = self._describe_death()
-            cell.outputs.append(error_output("KernelDied", f"{fault[0].upper()}{fault[1:]}."))
+            cell.outputs.append(error_output(fault.ename, fault.sentence()))
             return fault
-        return ""
+        return None
 
     def _run_test(self, cell: NotebookNode) -> None:
         """Export what the test reads from the student's kernel, then run the test in the checker."""
@@ -315,14 +313,11 @@ class SandboxedExecute(Execute):
         except (ValueError, IndexError):
             return {}
 
-    def _describe_death(self) -> str:
-        if getattr(self.km, "fault", ""):
+    def _describe_death(self) -> Fault:
+        if getattr(self.km, "fault", None):
             return self.km.fault
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
-        code = process.poll() if process is not None else None
-        if code is not None:
-            return f"the kernel stopped unexpectedly (exit code {code}); cells after this one were not run"
-        return "the kernel stopped responding; cells after this one were not run"
+        return faults.kernel_exited(process.poll() if process is not None else None)
 
 
 def _timed_out(cell: NotebookNode) -> bool:

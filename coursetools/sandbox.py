@@ -20,9 +20,10 @@ from pathlib import Path
 import psutil
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Any, Unicode
+from traitlets import Any
 
 import course_config
+from coursetools import faults
 
 # Where things appear inside every sandbox.
 SANDBOX_HOME = "/home/student"
@@ -137,7 +138,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     """
 
     sandbox = Any(help="The Sandbox this kernel runs in.")
-    fault = Unicode("", help="Why the watchdog killed the kernel, if it did.")
+    fault = Any(None, help="The Fault for which the watchdog killed the kernel, if it did.")
 
     def __init__(self, sandbox: Sandbox, **kwargs):
         super().__init__(**kwargs)
@@ -203,9 +204,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             except psutil.Error:
                 return
             if rss > limit:
-                self.fault = (
-                    f"the kernel used more than the memory limit of {self.sandbox.memory_limit_mb} MB and was stopped"
-                )
+                self.fault = faults.memory_limit(self.sandbox.memory_limit_mb)
                 for proc in reversed(procs):
                     try:
                         proc.kill()

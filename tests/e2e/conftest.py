@@ -11,6 +11,7 @@ from coursetools import plugins, samples
 from coursetools.nbgrader_cli import make_course_copy
 
 from .corpus import CORPUS
+from .honest import HONEST
 
 NOTEBOOK = "fashion_mnist.ipynb"
 MAX_SCORE = 15
@@ -63,5 +64,19 @@ def graded(tmp_path_factory):
         cell.metadata.pop("nbgrader", None)
     write(course, "stripped-metadata", stripped)
 
+    result = run_cli(course, "autograde", "--workers", "2")
+    return course, result
+
+
+@pytest.fixture(scope="session")
+def graded_honest(tmp_path_factory):
+    """The honest corpus, graded with the course's own limits (the tutorial trains for minutes)."""
+    course = make_course_copy(tmp_path_factory.mktemp("honest") / "course")
+    assert run_cli(course, "release").returncode == 0
+    release = nbformat.read(course / "release" / "ps1" / NOTEBOOK, as_version=4)
+    source = nbformat.read(course / "source" / "ps1" / NOTEBOOK, as_version=4)
+    reference = samples.solution_code(source)
+    for case in HONEST:
+        write(course, case.name, samples.fill(release, case.answers(reference)))
     result = run_cli(course, "autograde", "--workers", "2")
     return course, result

@@ -156,14 +156,14 @@ def test_a_slow_call_is_stopped_at_its_time_limit_and_the_kernel_goes_on(student
     with pytest.raises(TimeoutError, match="time limit of 2 s"):
         checker["slow"](30)
     assert time.monotonic() - started < 10
-    assert relay.fault == "" and checker["slow"](0) == "done"
+    assert relay.fault is None and checker["slow"](0) == "done"
 
 
 def test_a_call_that_ignores_interrupts_is_a_fault_for_the_submission(student):
     checker, relay, _ = student
     with pytest.raises(TimeoutError):
         checker["stubborn"]()
-    assert "could not be interrupted" in relay.fault
+    assert "could not be interrupted" in str(relay.fault)
     with pytest.raises(RuntimeError, match="could not be interrupted"):
         checker["squares"](1)
 

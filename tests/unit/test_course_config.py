@@ -5,6 +5,7 @@ import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
 import course_config
+from coursetools import assignments
 from coursetools.execute import SandboxedExecute
 from coursetools.feedback import HideHiddenTests
 
@@ -44,3 +45,14 @@ def test_points_add_up_to_the_total_the_notebook_announces():
         c.metadata["nbgrader"].get("points", 0) for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
     )
     assert f"Points: {points:g} in total" in nb.cells[0].source
+
+
+@pytest.mark.parametrize("package, module", sorted(course_config.STUDENT_PACKAGES.items()))
+def test_every_student_package_is_installed_and_named_in_the_notebooks(package, module):
+    import importlib
+
+    importlib.import_module(module)
+    for assignment in course_config.ASSIGNMENTS:
+        for name in assignments.notebooks(assignment):
+            intro = nbformat.read(ROOT / "source" / assignment / f"{name}.ipynb", as_version=4).cells[0].source
+            assert package in intro, f"{assignment}/{name}.ipynb should tell students they may use {package}"

@@ -1,0 +1,59 @@
+"""Why the grading of one submission stopped early, as types.
+
+A fault stops only that submission: the cells before it keep their results,
+the cells after it are reported as not run, with the fault's message, which
+the feedback and the summary show to the student as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fault:
+    message: str
+    ename: str = "GradingStopped"  # the error name shown in the cell where it happened
+
+    def __str__(self) -> str:
+        return self.message
+
+    def sentence(self) -> str:
+        return f"{self.message[0].upper()}{self.message[1:]}."
+
+
+def notebook_time_limit(seconds: int) -> Fault:
+    return Fault(f"the notebook ran longer than its time limit of {seconds} s", "NotebookTimeLimit")
+
+
+def cell_time_limit(seconds: int, interrupted: bool) -> Fault:
+    if interrupted:
+        return Fault(
+            f"a cell ran longer than its time limit of {seconds} s; cells after it were not run", "CellTimeoutError"
+        )
+    return Fault(
+        f"a cell ran longer than its time limit of {seconds} s and could not be interrupted; cells after it were not run",
+        "CellTimeoutError",
+    )
+
+
+def memory_limit(megabytes: int) -> Fault:
+    return Fault(f"the kernel used more than the memory limit of {megabytes} MB and was stopped", "KernelDied")
+
+
+def kernel_exited(code: int | None) -> Fault:
+    if code is None:
+        return Fault("the kernel stopped responding; cells after this one were not run", "KernelDied")
+    return Fault(f"the kernel stopped unexpectedly (exit code {code}); cells after this one were not run", "KernelDied")
+
+
+def call_not_interruptible(seconds: float) -> Fault:
+    return Fault(
+        f"a function called by a test ran longer than its time limit of {seconds:g} s and could not be "
+        "interrupted; cells after it were not run",
+        "CallTimeoutError",
+    )
+
+
+def kernel_died_during_call() -> Fault:
+    return Fault("the kernel stopped while a test was calling one of its functions", "KernelDied")
