@@ -54,7 +54,14 @@ CELL_TIMEOUT_SECONDS = 600  # nbgrader's 30 s is too short: the tutorial's own 1
 # 130-150 s on 2 cores and about twice that with GRADING_WORKERS sharing them
 NOTEBOOK_TIMEOUT_SECONDS = 1200  # a whole submission, all cells together
 FUNCTION_CALL_TIMEOUT_SECONDS = 60  # one call of a student's function by a test
-KERNEL_MEMORY_LIMIT_MB = 6144  # resident memory of one submission's kernel
+# Limits of one sandboxed kernel, enforced by the kernel (coursetools/limits.py); honest
+# submissions stay far below them (ps1's reference peaks near 3 GB, about 100 threads).
+KERNEL_MEMORY_LIMIT_MB = 6144  # memory of one kernel, files it writes in RAM-backed folders included
+KERNEL_MAX_TASKS = 512  # processes and threads of one kernel (a fork bomb stops here)
+KERNEL_MAX_FILE_MB = 2048  # size of any one file a kernel writes
+# Output a cell may keep, before nbgrader stores it; Keras progress bars collapse to their last state.
+OUTPUT_LIMIT_BYTES_PER_CELL = 100_000
+OUTPUT_LIMIT_LINES_PER_CELL = 1_000
 GRADING_WORKERS = 2  # submissions graded at once by `coursetools autograde`
 # Gradebook: None is nbgrader's SQLite file in the course root. For a class graded on
 # several machines, a shared PostgreSQL URL, e.g. "postgresql://grader@dbhost/dl_intro"

@@ -41,6 +41,7 @@ from coursetools.assignments import is_autograder_test, marked_for_student_kerne
 from coursetools.errors import CommandError
 from coursetools.failures import EarlierFailures
 from coursetools.faults import Fault
+from coursetools.output_limits import OutputBudget
 from coursetools.sandbox import Sandbox, SandboxedKernelManager
 from coursetools.test_names import modules_imported_by, names_read_by
 
@@ -93,6 +94,9 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)
+        self._output_budget = OutputBudget(
+            course_config.OUTPUT_LIMIT_BYTES_PER_CELL, course_config.OUTPUT_LIMIT_LINES_PER_CELL
+        )
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         scratch = Path(tempfile.mkdtemp(prefix="grading-", dir=_scratch_root()))
@@ -102,6 +106,12 @@ class SandboxedExecute(Execute):
             shutil.rmtree(scratch, ignore_errors=True)
         self.set_widgets_metadata()
         return self.nb, self.resources
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Each output of the student's kernel, folded into the cell's output budget as it arrives."""
+        out = super().output(outs, msg, display_id, cell_index)
+        self._output_budget.fold(outs, cell_index)
+        return out
 
     # -- setup --------------------------------------------------------------
     def _sandboxes(self, scratch: Path) -> tuple[Sandbox, Sandbox]:
@@ -314,8 +324,8 @@ class SandboxedExecute(Execute):
             return {}
 
     def _describe_death(self) -> Fault:
-        if getattr(self.km, "fault", None):
-            return self.km.fault
+        if self.km.limit_fault():
+            return self.km.limit_fault()
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         return faults.kernel_exited(process.poll() if process is not None else None)
 

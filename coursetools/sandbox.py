@@ -24,6 +24,7 @@ from traitlets import Any
 
 import course_config
 from coursetools import faults
+from coursetools.limits import KernelLimits
 
 # Where things appear inside every sandbox.
 SANDBOX_HOME = "/home/student"
@@ -133,8 +134,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     """A python kernel started inside a Sandbox, reached over Unix sockets.
 
     Interrupts travel as control messages because signals sent to bwrap do not
-    reach the kernel. A watchdog kills the kernel when its processes together
-    use more resident memory than the sandbox allows, and records why.
+    reach the kernel. The kernel runs under KernelLimits (limits.py): cgroups for
+    memory (tmpfs included) and tasks, rlimits for file size and CPU time. Where
+    the machine has no cgroups, a watchdog kills the kernel when its processes
+    together use more resident memory than the sandbox allows.
     """
 
     sandbox = Any(help="The Sandbox this kernel runs in.")
@@ -147,6 +150,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.ip = os.path.join(str(sandbox.connection_dir), "kernel")
         self.connection_file = os.path.join(str(sandbox.connection_dir), "kernel.json")
         self._watchdog_stop = threading.Event()
+        self.limits: KernelLimits | None = None
 
     @property
     def kernel_spec(self) -> KernelSpec:
@@ -170,7 +174,18 @@ class SandboxedKernelManager(AsyncKernelManager):
         # The connection file is read inside the sandbox, at its mount point.
         host_dir = str(self.sandbox.connection_dir)
         cmd = [arg.replace(host_dir, SANDBOX_CONNECTION_DIR) for arg in cmd]
-        return self.sandbox.command(cmd)
+        if self.limits is not None:
+            self.limits.remove()
+        self.limits = KernelLimits.from_course(memory_mb=self.sandbox.memory_limit_mb)
+        return self.limits.wrap(self.sandbox.command(cmd))
+
+    def limit_fault(self):
+        """The Fault of a limit this kernel hit, if the kernel was stopped for one."""
+        if self.fault:
+            return self.fault
+        if self.limits is not None and self.limits.memory_exceeded():
+            return faults.memory_limit(self.sandbox.memory_limit_mb)
+        return None
 
     def write_connection_file(self, **kwargs):
         # The kernel binds its sockets at the path in the file, as seen inside.
@@ -186,7 +201,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_post_start_kernel(self, **kwargs) -> None:
         await super()._async_post_start_kernel(**kwargs)
         pid = getattr(getattr(self.provisioner, "process", None), "pid", None)
-        if pid is not None:
+        if pid is not None and not (self.limits and self.limits.enforced_by_cgroup):
             threading.Thread(target=self._watch_memory, args=(pid,), daemon=True).start()
 
     def _watch_memory(self, pid: int) -> None:
@@ -217,3 +232,5 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         self._watchdog_stop.set()
         await super()._async_cleanup_resources(restart=restart)
+        if self.limits is not None:
+            self.limits.remove()

@@ -1,0 +1,137 @@
+"""Kernel-enforced limits for one sandboxed kernel, in the manner of edX codejail's rlimits.
+
+* Memory, tmpfs pages included: a cgroup (v1 memory controller, swap included) with
+  KERNEL_MEMORY_LIMIT_MB. Files a kernel writes into its RAM-backed folders are charged
+  to it, so writing gigabytes to /dev/shm or the sandbox's /tmp hits the same limit as
+  allocating them. The kernel's OOM killer stops the kernel; `memory_exceeded` tells.
+* Processes and threads: the pids controller with KERNEL_MAX_TASKS, so a fork bomb
+  fails with EAGAIN inside the sandbox instead of exhausting the host's PIDs.
+* Written bytes per file: RLIMIT_FSIZE (KERNEL_MAX_FILE_MB).
+* CPU time: RLIMIT_CPU at twice the notebook's time limit, a backstop to the grader's
+  wall-clock limits.
+
+Where the machine offers no writable cgroup hierarchy (a container without one), the
+rlimits still apply and sandbox.py's resident-memory watchdog is the memory limit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import time
+from pathlib import Path
+
+import course_config
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CONTROLLERS = ("memory", "pids")
+GROUP = "coursetools"
+_counter = itertools.count()
+
+
+def cgroups_available() -> bool:
+    return all(os.access(CGROUP_ROOT / c, os.W_OK) for c in CONTROLLERS)
+
+
+def remove_empty_groups() -> None:
+    """Groups left behind by a grader that was killed (named after its pid): empty ones go."""
+    for controller in CONTROLLERS:
+        parent = CGROUP_ROOT / controller / GROUP
+        for group in parent.iterdir() if parent.is_dir() else []:
+            owner = group.name.split("-")[0]
+            if not owner.isdigit() or Path(f"/proc/{owner}").exists():
+                continue  # another grader's, maybe not joined yet
+            try:
+                if not (group / "cgroup.procs").read_text().strip():
+                    group.rmdir()
+            except OSError:
+                pass  # in use by another grader, or already gone
+
+
+class KernelLimits:
+    """One kernel's cgroups and rlimits; `wrap` prefixes its command."""
+
+    def __init__(self, memory_mb: int, max_tasks: int, max_file_mb: int, cpu_seconds: int):
+        self.memory_mb = memory_mb
+        self.max_tasks = max_tasks
+        self.max_file_mb = max_file_mb
+        self.cpu_seconds = cpu_seconds
+        self.name = f"{os.getpid()}-{next(_counter)}-{time.monotonic_ns()}"
+        self.groups: dict[str, Path] = {}
+        if cgroups_available():
+            remove_empty_groups()
+            self._create()
+
+    @classmethod
+    def from_course(cls, memory_mb: int | None = None) -> KernelLimits:
+        return cls(
+            memory_mb=memory_mb or course_config.KERNEL_MEMORY_LIMIT_MB,
+            max_tasks=course_config.KERNEL_MAX_TASKS,
+            max_file_mb=course_config.KERNEL_MAX_FILE_MB,
+            cpu_seconds=2 * course_config.NOTEBOOK_TIMEOUT_SECONDS,
+        )
+
+    def _create(self) -> None:
+        try:
+            for controller in CONTROLLERS:
+                group = CGROUP_ROOT / controller / GROUP / self.name
+                group.mkdir(parents=True)
+                self.groups[controller] = group
+            limit = str(self.memory_mb * 1024 * 1024)
+            (self.groups["memory"] / "memory.limit_in_bytes").write_text(limit)
+            swap = self.groups["memory"] / "memory.memsw.limit_in_bytes"
+            if swap.exists():  # no escape into swap
+                swap.write_text(limit)
+            (self.groups["pids"] / "pids.max").write_text(str(self.max_tasks))
+        except OSError:
+            self.remove()
+
+    @property
+    def enforced_by_cgroup(self) -> bool:
+        return bool(self.groups)
+
+    def wrap(self, command: list[str]) -> list[str]:
+        """The command, started inside the cgroups and under the rlimits (race-free: the
+        shell joins the groups, sets the limits, then execs the command; it never runs
+        the command outside its groups)."""
+        procs = [str(group / "cgroup.procs") for group in self.groups.values()]
+        script = (
+            'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 97; done; '
+            'while [ "$1" != -- ]; do shift; done; shift; '
+            f"ulimit -f {self.max_file_mb * 1024 * 2}; ulimit -t {self.cpu_seconds}; "  # -f counts 512-byte blocks
+            'exec "$@"'
+        )
+        return ["/bin/sh", "-c", script, "limits", *procs, "--", *command]
+
+    def memory_exceeded(self) -> bool:
+        memory = self.groups.get("memory")
+        if memory is None:
+            return False
+        try:
+            control = (memory / "memory.oom_control").read_text()
+        except OSError:
+            return False
+        return any(line.split()[-1] != "0" for line in control.splitlines() if line.startswith("oom_kill "))
+
+    def remove(self) -> None:
+        """Kill whatever is left in the groups and delete them."""
+        for group in self.groups.values():
+            for _ in range(50):
+                try:
+                    pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
+                except OSError:
+                    break
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                time.sleep(0.02)
+            try:
+                group.rmdir()
+            except OSError:
+                pass
+        self.groups = {}

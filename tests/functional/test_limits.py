@@ -1,0 +1,73 @@
+"""Kernel-enforced limits: memory (RAM-backed files included), tasks, file size."""
+
+import subprocess
+import sys
+
+import pytest
+
+from coursetools.limits import KernelLimits, cgroups_available
+
+pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def limits():
+    assert cgroups_available(), "this machine kind offers cgroup v1 memory and pids controllers to root"
+    made = KernelLimits(memory_mb=200, max_tasks=40, max_file_mb=5, cpu_seconds=60)
+    yield made
+    made.remove()
+
+
+def run(limits, code, tmp_path):
+    return subprocess.run(limits.wrap([sys.executable, "-c", code]), cwd=tmp_path, capture_output=True, text=True)
+
+
+def test_memory_over_the_limit_is_stopped_by_the_kernel(limits, tmp_path):
+    result = run(limits, "x = bytearray(400 * 1024 * 1024); print('survived')", tmp_path)
+    assert result.returncode == -9 and "survived" not in result.stdout
+    assert limits.memory_exceeded()
+
+
+def test_files_in_ram_count_as_memory(limits, tmp_path):
+    code = (
+        "import os, tempfile\n"
+        "folder = tempfile.mkdtemp(dir='/dev/shm')\n"
+        "for i in range(100):\n"
+        "    open(os.path.join(folder, f'{i}'), 'wb').write(b'x' * 4 * 1024 * 1024)\n"
+        "print('survived')\n"
+    )
+    result = run(limits, code, tmp_path)
+    subprocess.run("rm -rf /dev/shm/tmp*", shell=True)
+    assert "survived" not in result.stdout and limits.memory_exceeded()
+
+
+def test_a_fork_bomb_stops_at_the_task_limit(limits, tmp_path):
+    code = (
+        "import os, sys\n"
+        "children = 0\n"
+        "try:\n"
+        "    for _ in range(200):\n"
+        "        if os.fork() == 0:\n"
+        "            import time; time.sleep(5); os._exit(0)\n"
+        "        children += 1\n"
+        "except OSError as error:\n"
+        "    print('stopped at', children, error.errno)\n"
+    )
+    result = run(limits, code, tmp_path)
+    assert "stopped at" in result.stdout and int(result.stdout.split()[2]) < 40
+
+
+def test_a_file_larger_than_the_limit_cannot_be_written(limits, tmp_path):
+    code = "open('big', 'wb').write(b'x' * 10 * 1024 * 1024)"
+    result = run(limits, code, tmp_path)
+    assert result.returncode != 0 and (tmp_path / "big").stat().st_size <= 5 * 1024 * 1024
+
+
+def test_removing_the_limits_ends_what_is_left(tmp_path):
+    made = KernelLimits(memory_mb=200, max_tasks=40, max_file_mb=5, cpu_seconds=60)
+    process = subprocess.Popen(made.wrap([sys.executable, "-c", "import time; time.sleep(60)"]))
+    try:
+        made.remove()
+        assert process.wait(timeout=10) != 0
+    finally:
+        process.kill()
