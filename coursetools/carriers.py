@@ -460,7 +460,10 @@ class Reader:
         if kind == "keras_model":
             import keras
 
-            return keras.saving.load_model(self._inside(node["file"]), safe_mode=not self.trusted)
+            path = self._inside(node["file"])
+            if not self.trusted:
+                check_keras_archive(keras, path)
+            return keras.saving.load_model(path, safe_mode=not self.trusted)
         if kind == "history":
             return TrainingHistory(
                 _plain(self.decode(node["history"], depth + 1), dict),
@@ -492,6 +495,57 @@ class Reader:
         if os.path.dirname(path) != os.path.realpath(self.folder):
             raise ValueError("file outside the export folder")
         return path
+
+
+# What a .keras archive from the student's side may name: public Keras classes and
+# functions of these namespaces, nothing else (keras.config, keras.utils, a student's
+# own classes, ...). Layers that run arbitrary code are refused even when public.
+KERAS_NAMESPACES = (
+    "keras", "keras.layers", "keras.models", "keras.initializers", "keras.regularizers",
+    "keras.constraints", "keras.optimizers", "keras.optimizers.schedules", "keras.losses",
+    "keras.metrics", "keras.activations",
+)  # fmt: skip
+KERAS_REFUSED = ("Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer")
+KERAS_ARCHIVE_FILES = ("config.json", "metadata.json", "model.weights.h5")
+MAX_KERAS_CONFIG_BYTES = 5_000_000
+
+
+def check_keras_archive(keras, path):
+    """Refuse a .keras archive that names anything but public Keras classes and functions."""
+    import importlib
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        if any(name not in KERAS_ARCHIVE_FILES and not name.startswith("assets/") for name in names):
+            raise ValueError("the model file holds more than a Keras model")
+        info = archive.getinfo("config.json")
+        if info.file_size > MAX_KERAS_CONFIG_BYTES:
+            raise ValueError("the model's configuration is too large")
+        config = json.loads(archive.read(info))
+    for entry in _named_objects(config):
+        module, name = entry.get("module"), entry.get("class_name")
+        target = entry.get("config") if name == "function" else name
+        if module not in KERAS_NAMESPACES or not isinstance(target, str) or not target.isidentifier():
+            raise ValueError(f"the model uses {module}.{target}, which is not part of Keras")
+        if target.startswith("_") or target in KERAS_REFUSED or entry.get("registered_name") not in (None, name):
+            raise ValueError(f"the model uses {target}, which the grader does not load")
+        found = getattr(importlib.import_module(module), target, None)
+        if found is None or (name == "function") == isinstance(found, type):
+            raise ValueError(f"the model uses {module}.{target}, which is not part of Keras")
+
+
+def _named_objects(node, depth=0):
+    if depth > 200:
+        raise ValueError("the model's configuration is nested too deeply")
+    if isinstance(node, dict):
+        if "class_name" in node:
+            yield node
+        for value in node.values():
+            yield from _named_objects(value, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _named_objects(value, depth + 1)
 
 
 def load_names(names, folder, namespace, protected=(), bridge=None):

@@ -52,6 +52,12 @@ def bwrap_path() -> str:
     return path
 
 
+def sandbox_python() -> str:
+    """This interpreter as the sandbox sees it: inside the real (mounted) virtualenv
+    folder, even when the course reaches its .venv through a symlink."""
+    return os.path.join(os.path.realpath(sys.prefix), "bin", os.path.basename(sys.executable))
+
+
 def _python_dirs() -> list[str]:
     """The interpreter, its standard library and the virtualenv, read-only."""
     dirs = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
@@ -104,7 +110,7 @@ class Sandbox:
             cmd += ["--bind", host, inside]
         cmd += ["--bind", str(self.connection_dir), SANDBOX_CONNECTION_DIR]
         env = {
-            "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
+            "PATH": f"{os.path.dirname(sandbox_python())}:/usr/bin:/bin",
             "HOME": SANDBOX_HOME,
             "LANG": "C.UTF-8",
             "KERAS_HOME": SANDBOX_KERAS_HOME,
@@ -156,7 +162,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     def kernel_spec(self) -> KernelSpec:
         return KernelSpec(
             argv=[
-                sys.executable,
+                sandbox_python(),
                 "-m",
                 "ipykernel_launcher",
                 "-f",
