@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -188,6 +189,10 @@ def cmd_collect(args) -> None:
             shutil.rmtree(archive)
         archive.mkdir(parents=True)
         for path in [source] if source.is_file() else sorted(p for p in source.iterdir() if p.is_file()):
+            if path.suffix == ".zip" and not zipfile.is_zipfile(path):
+                raise CommandError(
+                    f"{path} is not a zip archive (damaged or renamed?); download it again from the LMS."
+                )
             shutil.copy(path, archive / path.name)
         before = set(students_in(ROOT / "submitted", args.assignment))
         nbgrader(ROOT, "zip_collect", args.assignment, "--force")
@@ -290,6 +295,10 @@ def print_scores(root: Path, assignment: str, students: list[str]) -> list[list]
 
 
 def cmd_feedback(args) -> None:
+    if not students_in(ROOT / "autograded", args.assignment):
+        raise CommandError(
+            f"No graded submissions of {args.assignment} yet: run `./course autograde --assignment {args.assignment}` first."
+        )
     nbgrader(ROOT, "generate_feedback", args.assignment, "--force")
     files = sorted((ROOT / "feedback").glob(f"*/{args.assignment}/*.html"))
     say(f"Wrote {len(files)} feedback file(s) under feedback/<student>/{args.assignment}/.")
@@ -339,8 +348,18 @@ def cmd_demo(args) -> None:
 
 def cmd_check(args) -> None:
     path = Path(args.notebook)
-    if not path.is_file():
+    if not path.exists():
         raise CommandError(f"{path} does not exist: give the path of your notebook.")
+    if not path.is_file():
+        raise CommandError(f"{path} is a folder: give the path of your notebook (a .ipynb file).")
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception as error:  # nbformat raises several kinds for broken files
+        first = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise CommandError(
+            f"{path} is not a notebook Jupyter can open ({first}); download it again from Jupyter "
+            "(File > Download) and check that copy."
+        ) from None
     data.provision()
     say(f"Running {path} from top to bottom ...")
     results = run_checks(path)
@@ -354,8 +373,15 @@ def cmd_check(args) -> None:
     say(f"All {len(results)} visible checks pass. The grader also runs hidden checks and recomputes the accuracy.")
 
 
+class CourseArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 1 like every other error."""
+
+    def error(self, message):
+        self.exit(1, f"error: {message} (see `{self.prog} --help`)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = CourseArgumentParser(
         prog="python -m coursetools", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -394,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         p.set_defaults(func=func)
     args = parser.parse_args(argv)
     try:
+        notebooks(args.assignment)  # an unknown assignment is named before anything runs
         args.func(args)
     except (CommandError, data.DataError) as error:
         print(f"error: {error}", file=sys.stderr)

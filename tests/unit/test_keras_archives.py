@@ -18,7 +18,11 @@ def archive(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("model")
     model = keras.Sequential(
-        [keras.Input((4,)), keras.layers.Dense(3, activation=tf.nn.relu), keras.layers.Dense(2, activation=tf.nn.softmax)]
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(3, activation=tf.nn.relu),
+            keras.layers.Dense(2, activation=tf.nn.softmax),
+        ]
     )
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     carriers.export_names({"model": model}, ["model"], str(folder))
@@ -80,7 +84,11 @@ def test_a_model_with_tensorflow_activations_loads_and_computes_the_same(archive
         ),
         (
             lambda c, f: dense_configs(c)[0].update(
-                kernel_initializer={"module": "keras.initializers", "class_name": "Zeros", "registered_name": "Custom>X"}
+                kernel_initializer={
+                    "module": "keras.initializers",
+                    "class_name": "Zeros",
+                    "registered_name": "Custom>X",
+                }
             ),
             "Zeros, which the grader does not load",
         ),

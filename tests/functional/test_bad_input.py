@@ -1,0 +1,56 @@
+"""Every command answers bad input with one clear line and exit status 1, never a traceback."""
+
+import subprocess
+import sys
+
+import pytest
+
+from coursetools.nbgrader_cli import make_course_copy
+
+pytestmark = [pytest.mark.functional, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = make_course_copy(tmp_path_factory.mktemp("bad") / "course")
+    inputs = root / "inputs"
+    inputs.mkdir()
+    (inputs / "broken.ipynb").write_text('{"cells": [ this is not json')
+    (inputs / "empty.ipynb").write_text("")
+    (inputs / "binary.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (inputs / "a-folder").mkdir()
+    (inputs / "downloads").mkdir()
+    (inputs / "downloads" / "alice_fashion_mnist.zip").write_text("not a zip")
+    return root
+
+
+CASES = {
+    "check-malformed-json": (["check", "inputs/broken.ipynb"], "is not a notebook Jupyter can open"),
+    "check-empty-file": (["check", "inputs/empty.ipynb"], "is not a notebook Jupyter can open"),
+    "check-binary-file": (["check", "inputs/binary.ipynb"], "is not a notebook Jupyter can open"),
+    "check-a-folder": (["check", "inputs/a-folder"], "is a folder"),
+    "check-missing": (["check", "inputs/nothing.ipynb"], "does not exist"),
+    "check-no-argument": (["check"], "required: notebook"),
+    "collect-damaged-zip": (["collect", "inputs/downloads"], "is not a zip archive"),
+    "collect-missing": (["collect", "inputs/nothing"], "does not exist"),
+    "collect-empty-folder": (["collect", "inputs/a-folder"], "No submissions found"),
+    "release-unknown-assignment": (["release", "--assignment", "ps9"], "Unknown assignment 'ps9'. Known assignments: ps1"),
+    "validate-unknown-assignment": (["validate", "--assignment", "ps9"], "Unknown assignment 'ps9'"),
+    "autograde-unknown-assignment": (["autograde", "--assignment", "ps9"], "Unknown assignment 'ps9'"),
+    "feedback-unknown-assignment": (["feedback", "--assignment", "ps9"], "Unknown assignment 'ps9'"),
+    "export-unknown-assignment": (["export", "--assignment", "ps9"], "Unknown assignment 'ps9'"),
+    "autograde-unknown-student": (["autograde", "--student", "nobody"], "No submission of ps1 for: nobody"),
+    "feedback-before-grading": (["feedback"], "autograde --assignment ps1` first"),
+    "unknown-command": (["grade-everything"], "invalid choice"),
+    "unknown-option": (["autograde", "--fast"], "unrecognized arguments"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_gets_one_clear_line_and_exit_status_1(course, case):
+    args, message = CASES[case]
+    result = subprocess.run([sys.executable, "-m", "coursetools", *args], cwd=course, capture_output=True, text=True)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], result.stderr
