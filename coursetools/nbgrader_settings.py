@@ -50,10 +50,14 @@ def apply(c) -> None:
     c.Autograde.autograde_preprocessors = [
         replacements.get(pp.__name__, pp) for pp in Autograde.autograde_preprocessors.default()
     ]
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
     from nbgrader.converters.generate_feedback import GenerateFeedback
 
+    # Student markup (Markdown answers, HTML and JavaScript outputs) is sanitized before
+    # the grader's own summary goes on top, so it cannot run scripts in the feedback page.
     c.GenerateFeedback.preprocessors = [
         HideHiddenTests,
         *GenerateFeedback.preprocessors.default(),
+        SanitizeHTML,
         FeedbackSummary,
     ]
