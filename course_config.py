@@ -59,6 +59,8 @@ FUNCTION_CALL_TIMEOUT_SECONDS = 60  # one call of a student's function by a test
 KERNEL_MEMORY_LIMIT_MB = 6144  # memory of one kernel, files it writes in RAM-backed folders included
 KERNEL_MAX_TASKS = 512  # processes and threads of one kernel (a fork bomb stops here)
 KERNEL_MAX_FILE_MB = 2048  # size of any one file a kernel writes
+# What a cell of the student's kernel may print at all (cut in the kernel, before it is sent).
+KERNEL_STREAM_LIMIT_BYTES = 10_000_000  # an honest fit(verbose=1) of 10 epochs of batch 32 prints about 4.5 MB
 # Output a cell may keep, before nbgrader stores it; Keras progress bars collapse to their last state.
 OUTPUT_LIMIT_BYTES_PER_CELL = 100_000
 OUTPUT_LIMIT_LINES_PER_CELL = 1_000

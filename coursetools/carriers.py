@@ -94,7 +94,7 @@ class Writer:
             return self._array(value, label)
         if keras is not None and isinstance(value, keras.Model):
             return self._model(value, label)
-        if keras is not None and np is not None and keras.ops.is_tensor(value):
+        if keras is not None and np is not None and _is_library_tensor(keras, value):
             try:  # a TensorFlow tensor (tf.one_hot, tf.cast, ...): its values
                 return self._array(np.asarray(value), label)
             except (TypeError, ValueError, NotImplementedError):
@@ -338,6 +338,12 @@ def _importable_object(value):
     )
 
 
+def _is_library_tensor(keras, value):
+    """A TensorFlow (or other backend) tensor, by its type: not anything that claims to be one."""
+    module = getattr(type(value), "__module__", "") or ""
+    return module.split(".")[0] in ("tensorflow", "keras", "jax", "torch") and keras.ops.is_tensor(value)
+
+
 def _sort_key(value):
     return (type(value).__name__, repr(value))
 
@@ -367,6 +373,10 @@ class UngradableValue:
     def __getattr__(self, attr):
         self._refuse()
 
+    @property
+    def __class__(self):  # isinstance() asks for it: a type check is a use too
+        self._refuse()
+
     __call__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
     __bool__ = __len__ = __iter__ = __getitem__ = __contains__ = _refuse
     __float__ = __int__ = __index__ = __array__ = __add__ = __sub__ = __mul__ = __truediv__ = _refuse
@@ -394,6 +404,14 @@ class CallableProxy:
         self.__name__ = self.__qualname__ = name
         self.__doc__ = doc
         self._grader_signature = signature
+
+    def __getattr__(self, attr):
+        if attr.startswith("__") or attr.startswith("_grader"):
+            raise AttributeError(attr)
+        raise AttributeError(
+            f"`{self.__name__}` is a function (or another callable) of the student's code: "
+            f"tests can call it, but it has no attribute {attr!r}"
+        )
 
     def __call__(self, *args, **kwargs):
         if self._grader_bridge is None:

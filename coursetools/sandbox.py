@@ -32,6 +32,15 @@ SANDBOX_HOME = "/home/student"
 # inside it: Keras falls back to downloading when its cache folder is read-only.
 SANDBOX_KERAS_HOME = SANDBOX_HOME + "/.keras"
 SANDBOX_CONNECTION_DIR = "/grader/connection"
+# The one grader module a kernel imports: its bounded stdout/stderr (kernel_stream.py).
+SANDBOX_KERNEL_LIB = "/grader/kernel-lib"
+KERNEL_STREAM_MODULE = "coursetools_kernel_stream"
+# ipykernel_launcher's own steps, plus the folder of the bounded stream module.
+KERNEL_LAUNCHER = (
+    "import sys; sys.path[0] == '' and sys.path.pop(0); "
+    f"sys.path.append({SANDBOX_KERNEL_LIB!r}); "
+    "from ipykernel import kernelapp; kernelapp.launch_new_instance()"
+)
 
 # Host folders every kernel needs read-only (those that exist on this machine).
 _SYSTEM_DIRS = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"]
@@ -109,11 +118,14 @@ class Sandbox:
         for host, inside in self.writable.items():
             cmd += ["--bind", host, inside]
         cmd += ["--bind", str(self.connection_dir), SANDBOX_CONNECTION_DIR]
+        stream = Path(__file__).with_name("kernel_stream.py")
+        cmd += ["--ro-bind", str(stream), f"{SANDBOX_KERNEL_LIB}/{KERNEL_STREAM_MODULE}.py"]
         env = {
             "PATH": f"{os.path.dirname(sandbox_python())}:/usr/bin:/bin",
             "HOME": SANDBOX_HOME,
             "LANG": "C.UTF-8",
             "KERAS_HOME": SANDBOX_KERAS_HOME,
+            "COURSETOOLS_STREAM_LIMIT_BYTES": str(course_config.KERNEL_STREAM_LIMIT_BYTES),
             "MPLCONFIGDIR": "/tmp/matplotlib",
             **{k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")},
             **thread_settings(),
@@ -163,12 +175,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         return KernelSpec(
             argv=[
                 sandbox_python(),
-                "-m",
-                "ipykernel_launcher",
+                "-c",
+                KERNEL_LAUNCHER,
                 "-f",
                 "{connection_file}",
                 # C-level TensorFlow logs go to the kernel's own stderr, not into cells.
                 "--IPKernelApp.capture_fd_output=False",
+                f"--IPKernelApp.outstream_class={KERNEL_STREAM_MODULE}.BoundedOutStream",
             ],
             display_name="Python 3 (grading sandbox)",
             language="python",

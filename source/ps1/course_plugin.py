@@ -41,7 +41,8 @@ def measure(namespace):
     import numpy as np
 
     result = {}
-    history = getattr(namespace.get("history"), "history", None)
+    carried = namespace.get("history")
+    history = carried.history if type(carried).__name__ == "TrainingHistory" else None
     if isinstance(history, dict):
         result["history"] = {
             HISTORY_KEYS[key]: [float(v) for v in values][:500]
@@ -50,7 +51,8 @@ def measure(namespace):
         }
     keras = sys.modules.get("keras")  # a model was carried only if the checker loaded keras
     model = namespace.get("model")
-    if keras is not None and isinstance(model, keras.Model):
+    # type(), not isinstance(): a value the grader could not carry refuses every other use.
+    if keras is not None and issubclass(type(model), keras.Model):
         (_, _), (test_x, test_y) = keras.datasets.fashion_mnist.load_data()
         inputs, shape = test_x / 255.0, tuple(model.input_shape[1:])
         if None not in shape and int(np.prod(shape)) == test_x[0].size:  # a model that takes flat pixels

@@ -29,6 +29,9 @@ class Submission:
     expect_in_outputs: list[str] = field(default_factory=list)
     # Submissions that cannot be graded as they are: not graded, reported with this message.
     reported: str = ""
+    # Points of the steps the grader could not check (values it could not carry): not
+    # scored, flagged for the instructor's manual grade.
+    review: float = 0
 
 
 def only(steps, extra=None):
@@ -158,6 +161,84 @@ except Exception as e:
     print("NETWORK-CLOSED", type(e).__name__)
 """
 
+FAKE_METRIC = """
+import keras
+
+class AlwaysOne(keras.metrics.Metric):
+    def __init__(self, name="accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        pass
+    def result(self):
+        return 1.0
+
+model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[AlwaysOne()])
+"""
+
+CRAFTED_ARCHIVE = """
+import json, zipfile, keras
+_save = keras.Model.save
+
+def save(self, path, *args, **kwargs):
+    _save(self, path, *args, **kwargs)
+    with zipfile.ZipFile(path) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    config = json.loads(files["config.json"])
+    for layer in config["config"]["layers"]:
+        if layer["class_name"] == "Dense":
+            layer["config"]["activation"] = {"module": "keras.config", "class_name": "function",
+                                             "config": "disable_interactive_logging"}
+    files["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for n, data in files.items():
+            archive.writestr(n, data)
+
+keras.Model.save = save
+history = model.fit(train_x, train_y, epochs=EPOCHS, batch_size=BATCH_SIZE)
+"""
+
+FORGED_MANIFEST = """
+import json
+_dump = json.dump
+
+def dump(obj, fh, *args, **kwargs):
+    if isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
+        obj = {k: {"$": "object", "module": "numpy", "qualname": "os.system"} for k in obj}
+    return _dump(obj, fh, *args, **kwargs)
+
+json.dump = dump
+"""
+
+SHM_FILLER = """
+import os
+os.makedirs("/dev/shm/fill", exist_ok=True)
+block = b"x" * (64 * 1024 * 1024)
+for i in range(200):  # 12.5 GB, far over the kernel's memory limit
+    with open(f"/dev/shm/fill/{i}", "wb") as fh:
+        fh.write(block)
+"""
+
+FORK_BOMB = """
+import os, time
+children = 0
+try:
+    for _ in range(5000):
+        if os.fork() == 0:
+            time.sleep(30)
+            os._exit(0)
+        children += 1
+except OSError as error:
+    print("FORK-STOPPED", children, error.errno)
+"""
+
+ONE_HUGE_LINE = 'print("x" * 100_000_000)'
+MANY_LINES = 'for i in range(200_000):\n    print("line", i)'
+MARKUP = """
+from IPython.display import HTML, Javascript, display
+display(HTML("<b>bold</b><script>document.title='PWNED-HTML'</script><img src=x onerror=\\"document.title='PWNED-IMG'\\">"))
+display(Javascript("document.title='PWNED-JS'"))
+"""
+
 CORPUS = [
     Submission(
         "hardcoded-accuracy",
@@ -282,6 +363,77 @@ CORPUS = [
         first_five_then("build-model", "hog = []\nwhile True:\n    hog.append(np.ones(10**8))"),
         expected=7,
         expect_in_outputs=["memory limit"],
+    ),
+    Submission(
+        "fake-accuracy-metric",
+        "an untrained model compiled with a metric named 'accuracy' that always says 1.0",
+        first_five_then(
+            "build-model",
+            "model = Sequential([Flatten(), Dense(1024, activation='relu'), "
+            "Dense(10, activation='softmax')])\n" + FAKE_METRIC,
+        ),
+        expected=7,
+        review=3,
+        expect_in_outputs=["AlwaysOne"],
+    ),
+    Submission(
+        "crafted-keras-archive",
+        "patches Model.save in its kernel so the exported archive names a keras.config function",
+        reference_with(train_model=CRAFTED_ARCHIVE),
+        expected=7,
+        review=8,
+        expect_in_outputs=["keras.config.disable_interactive_logging, which is not part of Keras"],
+    ),
+    Submission(
+        "forged-manifest",
+        "patches json.dump in its kernel so every exported name points at numpy's os.system",
+        only(
+            ["imports"],
+            {"load-data": "(train_x, train_y), (test_x, test_y) = fashion_mnist.load_data()\n" + FORGED_MANIFEST},
+        ),
+        expected=1,
+        review=14,
+        expect_in_outputs=["is not a numpy object"],
+    ),
+    Submission(
+        "fills-dev-shm",
+        "writes gigabytes of files into RAM (/dev/shm) after five good steps",
+        first_five_then("build-model", SHM_FILLER),
+        expected=7,
+        expect_in_outputs=["memory limit"],
+    ),
+    Submission(
+        "fork-bomb",
+        "forks thousands of processes after five good steps",
+        first_five_then("build-model", FORK_BOMB),
+        expected=7,
+        expect_in_outputs=["FORK-STOPPED"],
+    ),
+    Submission(
+        "one-huge-line",
+        "prints one 100 MB line after five good steps",
+        first_five_then("build-model", ONE_HUGE_LINE),
+        expected=7,
+        expect_in_outputs=["[output limit]"],
+    ),
+    Submission(
+        "many-lines",
+        "prints 200,000 lines after five good steps",
+        first_five_then("build-model", MANY_LINES),
+        expected=7,
+        expect_in_outputs=["[output limit]"],
+    ),
+    Submission(
+        "scripts-in-outputs",
+        "HTML and JavaScript outputs that would run in the feedback page",
+        only(
+            FIRST_FIVE,
+            {
+                "show-images": "class_names = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', "
+                "'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']\n" + MARKUP
+            },
+        ),
+        expected=7,
     ),
     Submission(
         "infinite-loop",

@@ -45,6 +45,18 @@ def test_feedback_explains_a_failed_hidden_check_in_plain_words(delivered):
     assert "When the grader evaluated your model on the test images, its accuracy was" in page
 
 
+def test_student_markup_cannot_run_in_the_feedback_page(delivered):
+    page = (delivered / "feedback" / "scripts-in-outputs" / "ps1" / "fashion_mnist.html").read_text()
+    assert "<b>bold</b>" in page, "harmless markup is kept"
+    assert "<script>document.title" not in page and "onerror=" not in page and "PWNED-JS" not in page
+
+
+def test_feedback_says_when_the_grader_could_not_check_a_step(delivered):
+    page = (delivered / "feedback" / "crafted-keras-archive" / "ps1" / "fashion_mnist.html").read_text()
+    assert "Your result: 7 / 15 (+ 8 points still to be graded by your instructor)" in page
+    assert "the grader could not check this step automatically, which is not a mistake of yours" in page
+
+
 def test_feedback_of_a_crashed_kernel_names_the_fault(delivered):
     page = (delivered / "feedback" / "exits-midway" / "ps1" / "fashion_mnist.html").read_text()
     assert "Grading stopped early" in page and "exit code 3" in page

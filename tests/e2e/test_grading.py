@@ -23,7 +23,7 @@ def outputs_text(course, student):
 
 
 def total(course, student):
-    return sum(step.score for step in step_scores(course, "ps1", student))
+    return sum(step.score or 0 for step in step_scores(course, "ps1", student))
 
 
 @pytest.mark.parametrize("student", sorted(SAMPLE_SCORES))
@@ -55,6 +55,8 @@ def test_undertrained_model_loses_only_the_accuracy_points(graded):
 def test_attacks_and_faults_gain_nothing(graded, case):
     course, result = graded
     assert total(course, case.name) == case.expected, case.why
+    to_review = sum(s.max_score for s in step_scores(course, "ps1", case.name) if s.needs_manual_grade)
+    assert to_review == case.review, f"{case.name}: points flagged for manual grading"
     if case.reported:
         assert case.reported in result.stderr and case.name in result.stderr
         assert step_scores(course, "ps1", case.name) == [], "a tampered notebook must not be graded"

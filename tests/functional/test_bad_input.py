@@ -34,7 +34,10 @@ CASES = {
     "collect-damaged-zip": (["collect", "inputs/downloads"], "is not a zip archive"),
     "collect-missing": (["collect", "inputs/nothing"], "does not exist"),
     "collect-empty-folder": (["collect", "inputs/a-folder"], "No submissions found"),
-    "release-unknown-assignment": (["release", "--assignment", "ps9"], "Unknown assignment 'ps9'. Known assignments: ps1"),
+    "release-unknown-assignment": (
+        ["release", "--assignment", "ps9"],
+        "Unknown assignment 'ps9'. Known assignments: ps1",
+    ),
     "validate-unknown-assignment": (["validate", "--assignment", "ps9"], "Unknown assignment 'ps9'"),
     "autograde-unknown-assignment": (["autograde", "--assignment", "ps9"], "Unknown assignment 'ps9'"),
     "feedback-unknown-assignment": (["feedback", "--assignment", "ps9"], "Unknown assignment 'ps9'"),
