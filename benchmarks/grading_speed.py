@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import course_config  # noqa: E402
 from coursetools import plugins, samples  # noqa: E402
-from coursetools.cli import grade_students  # noqa: E402
+from coursetools.grading import grade_students  # noqa: E402
 from coursetools.nbgrader_cli import make_course_copy, nbgrader, step_scores, submit  # noqa: E402
 from tests.docs_course import add_docs_assignment, copy_submissions  # noqa: E402
 

@@ -17,34 +17,27 @@ Students:
 from __future__ import annotations
 
 import argparse
-import csv
 import shutil
 import sys
-import tempfile
-import threading
-import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 
 import course_config
-from coursetools import data, release, samples
-from coursetools.assignments import STUDENT_KERNEL_TAG, marked_for_student_kernel, notebook_path, notebooks
+from coursetools import data, samples, validation
+from coursetools.assignments import STUDENT_KERNEL_TAG, notebooks
+from coursetools.grading import grade_students
 from coursetools.nbgrader_cli import (
     CommandError,
     gradebook_knows,
-    make_course_copy,
     nbgrader,
     step_scores,
     students_in,
     submission_problems,
-    submit,
     total,
 )
-from coursetools.plugins import PLUGIN_FILE
-from coursetools.report import write_class_report
+from coursetools.report import write_class_report, write_course_totals, write_steps_csv
 from coursetools.selfcheck import run_checks
 
 ROOT = course_config.COURSE_ROOT
@@ -61,29 +54,11 @@ def cmd_data(args) -> None:
     say(f"Fashion-MNIST ready in {folder} (4 files, SHA-256 verified).")
 
 
-def generate(root: Path, assignment: str) -> Path:
-    nbgrader(root, "generate_assignment", assignment, "--force")
-    return root / "release" / assignment
-
-
-def leak_problems(root: Path, assignment: str, release_dir: Path) -> list[str]:
-    problems = []
-    for name in notebooks(assignment):
-        release_path = release_dir / f"{name}.ipynb"
-        source_nb = nbformat.read(notebook_path(root, "source", assignment, name), as_version=4)
-        release_nb = nbformat.read(release_path, as_version=4)
-        problems += [f"{release_path}: {p}" for p in release.find_leaks(source_nb, release_nb)]
-    problems += [
-        f"{path}: the assignment's grading plugin must not be released" for path in release_dir.rglob(PLUGIN_FILE)
-    ]
-    return problems
-
-
 def cmd_release(args) -> None:
     notebooks(args.assignment)  # an unknown assignment is named before nbgrader runs
     data.provision()
-    out = generate(ROOT, args.assignment)
-    problems = leak_problems(ROOT, args.assignment, out)
+    out = validation.generate(ROOT, args.assignment)
+    problems = validation.leak_problems(ROOT, args.assignment, out)
     if problems:
         raise CommandError("The generated release leaks:\n  " + "\n  ".join(problems))
     say(
@@ -92,73 +67,28 @@ def cmd_release(args) -> None:
     )
 
 
-def grade_in_copy(copy_root: Path, assignment: str, submissions: dict[str, dict]) -> dict[str, list]:
-    """Autograde the given student -> {notebook: nb} map inside a scratch course copy,
-    each submission with the release's supporting files."""
-    for student, nbs in submissions.items():
-        shutil.copytree(copy_root / "release" / assignment, copy_root / "submitted" / student / assignment)
-        submit(copy_root, assignment, student, nbs)
-    grade_students(copy_root, assignment, list(submissions), workers=course_config.GRADING_WORKERS, quiet=True)
-    return {student: step_scores(copy_root, assignment, student) for student in submissions}
-
-
 def cmd_validate(args) -> None:
     assignment = args.assignment
-    names = notebooks(assignment)
     data.provision()
-    problems = []
-    with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
-        copy_root = make_course_copy(Path(tmp) / "course")
-        say("1/3 generating a fresh release ...")
-        fresh = generate(copy_root, assignment)
-        problems += leak_problems(copy_root, assignment, fresh)
-        problems += release.stale_release_files(fresh, ROOT / "release" / assignment)
-        say("2/3 grading the reference solution and the unchanged release ...")
-        source = {n: nbformat.read(notebook_path(copy_root, "source", assignment, n), as_version=4) for n in names}
-        released = {n: nbformat.read(notebook_path(copy_root, "release", assignment, n), as_version=4) for n in names}
-        scores = grade_in_copy(
-            copy_root,
-            assignment,
-            {
-                "validate-reference": {n: samples.fill(released[n], samples.solution_code(source[n])) for n in names},
-                "validate-unchanged": released,
-            },
-        )
-        say("3/3 checking scores ...")
-        problems += score_problems(scores["validate-reference"], scores["validate-unchanged"])
-    if problems:
+    result = validation.validate(assignment, progress=say)
+    if result.problems:
         raise CommandError(
             f"{assignment} is NOT valid:\n  "
-            + "\n  ".join(problems)
+            + "\n  ".join(result.problems)
             + "\nFix source/, then run `python -m coursetools release`."
         )
-    earned, max_total, by_hand = total(scores["validate-reference"])
+    earned, max_total, by_hand = total(result.reference)
     manual = f" ({by_hand:g} points graded by hand)" if by_hand else ""
     say(
         f"{assignment} is valid: reference {earned:g}/{max_total - by_hand:g}{manual}, unchanged release "
         f"0/{max_total - by_hand:g}, no leaks, release/ matches source/."
     )
-    for name in names:
-        for grade_id in marked_for_student_kernel(source[name]):
-            say(
-                f"  note: test '{grade_id}' of {name}.ipynb is tagged {STUDENT_KERNEL_TAG}: it runs in the "
-                "student's kernel, as in stock nbgrader, so it is NOT tamper-proof (a student's code can change "
-                "its verdict). Keep such tests to checks that cannot run in the checker."
-            )
-
-
-def score_problems(reference: list, unchanged: list) -> list[str]:
-    """What the reference's and the unchanged release's scores say is wrong with the tests."""
-    problems = [] if reference else ["the reference solution was not graded"]
-    for step in reference:
-        if step.score is not None and step.score != step.max_score:
-            problems.append(f"the reference solution fails test '{step.label}' ({step.shown()})")
-    for step in unchanged:
-        if step.score:
-            problems.append(
-                f"the unchanged release passes test '{step.label}' ({step.shown()}): it checks nothing the student writes"
-            )
-    return problems
+    for name, grade_id in result.student_kernel_tests:
+        say(
+            f"  note: test '{grade_id}' of {name}.ipynb is tagged {STUDENT_KERNEL_TAG}: it runs in the "
+            "student's kernel, as in stock nbgrader, so it is NOT tamper-proof (a student's code can change "
+            "its verdict). Keep such tests to checks that cannot run in the checker."
+        )
 
 
 def cmd_samples(args) -> None:
@@ -203,41 +133,6 @@ def cmd_collect(args) -> None:
             f"folders, or files named <student>_<notebook>.ipynb (alone or in .zip files)."
         )
     say(f"Collected {len(collected)} submission(s) into submitted/: {', '.join(collected)}")
-
-
-def grade_students(
-    root: Path, assignment: str, students: list[str], workers: int, quiet: bool = False
-) -> dict[str, str]:
-    """Autograde each student in its own nbgrader process, `workers` at a time.
-
-    One student's failure never stops the others; returns student -> problem.
-    """
-    failures: dict[str, str] = {}
-    start = time.monotonic()
-    done = 0
-    progress = threading.Lock()
-
-    def grade(student: str) -> None:
-        nonlocal done
-        t0 = time.monotonic()
-        log = root / "logs" / assignment / f"{student}.log"
-        try:
-            nbgrader(root, "autograde", assignment, "--student", student, "--force", log=log, workers=workers)
-            status = "graded"
-        except CommandError:
-            failures[student] = f"nbgrader could not grade it; see {log}"
-            status = "FAILED"
-        with progress:
-            done += 1
-            if not quiet:
-                say(
-                    f"  [{done}/{len(students)}] {student}: {status} in {time.monotonic() - t0:.1f} s "
-                    f"(elapsed {time.monotonic() - start:.0f} s)"
-                )
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        list(pool.map(grade, students))
-    return failures
 
 
 def cmd_autograde(args) -> None:
@@ -307,22 +202,13 @@ def cmd_feedback(args) -> None:
 def cmd_export(args) -> None:
     nbgrader(ROOT, "export")
     students = students_in(ROOT / "autograded", args.assignment)
-    out = ROOT / "reports" / f"{args.assignment}-steps.csv"
-    out.parent.mkdir(exist_ok=True)
-    rows = [(s, step_scores(ROOT, args.assignment, s)) for s in students]
-    rows = [(s, steps) for s, steps in rows if steps]
-    with open(out, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        header = [step.label for step in rows[0][1]] if rows else []
-        writer.writerow(["student_id", *header, "total", "max_total", "needs_manual_grade"])
-        for student, steps in rows:
-            earned, max_total, by_hand = total(steps)
-            shown = ("needs manual grade" if s.score is None else f"{s.score:g}" for s in steps)
-            writer.writerow([student, *shown, f"{earned:g}", f"{max_total:g}", f"{by_hand:g}"])
-    report = write_class_report(ROOT / "reports" / f"{args.assignment}-class-report.html", args.assignment, dict(rows))
+    rows = {s: steps for s in students if (steps := step_scores(ROOT, args.assignment, s))}
+    steps_csv = write_steps_csv(ROOT / "reports" / f"{args.assignment}-steps.csv", rows)
+    report = write_class_report(ROOT / "reports" / f"{args.assignment}-class-report.html", args.assignment, rows)
+    course_csv = write_course_totals(ROOT / "reports" / "course-totals.csv", ROOT)
     say(
-        f"Wrote reports/grades.csv (nbgrader export), {out.relative_to(ROOT)} and {report.relative_to(ROOT)} "
-        f"({len(rows)} students)."
+        f"Wrote reports/grades.csv (nbgrader export), {steps_csv.relative_to(ROOT)}, {report.relative_to(ROOT)} "
+        f"({len(rows)} students) and {course_csv.relative_to(ROOT)} (every assignment graded so far)."
     )
     print_scores(ROOT, args.assignment, students)
 

@@ -1,13 +1,16 @@
-"""The class report: score distribution and the steps most often failed."""
+"""What the instructor exports: per-step CSV, course totals, and the class report
+(score distribution and the steps most often failed)."""
 
 from __future__ import annotations
 
+import csv
 import html
 from pathlib import Path
 
+import course_config
 from coursetools import plugins
 from coursetools.feedback import figure_png
-from coursetools.nbgrader_cli import StepScore, total
+from coursetools.nbgrader_cli import StepScore, step_scores, students_in, total
 
 
 def write_class_report(path: Path, assignment: str, scores: dict[str, list[StepScore]]) -> Path:
@@ -61,4 +64,45 @@ def write_class_report(path: Path, assignment: str, scores: dict[str, list[StepS
         f"<img alt='Steps most often failed' src='data:image/png;base64,{failures}'/>"
         f"<table><tr><th>student</th><th>score</th></tr>{rows}</table></body></html>"
     )
+    return path
+
+
+def write_steps_csv(path: Path, rows: dict[str, list[StepScore]]) -> Path:
+    """One row per student, one column per graded cell ("needs manual grade" until graded)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        header = [step.label for step in next(iter(rows.values()), [])]
+        writer.writerow(["student_id", *header, "total", "max_total", "needs_manual_grade"])
+        for student, steps in rows.items():
+            earned, max_total, by_hand = total(steps)
+            shown = ("needs manual grade" if s.score is None else f"{s.score:g}" for s in steps)
+            writer.writerow([student, *shown, f"{earned:g}", f"{max_total:g}", f"{by_hand:g}"])
+    return path
+
+
+def write_course_totals(path: Path, root: Path) -> Path:
+    """One row per student, one column per assignment graded so far, and the course total."""
+    graded = [a for a in course_config.ASSIGNMENTS if students_in(root / "autograded", a)]
+    scores = {a: {s: total(step_scores(root, a, s)) for s in students_in(root / "autograded", a)} for a in graded}
+    students = sorted({s for per in scores.values() for s in per})
+    maxima = {a: max((t[1] for t in scores[a].values()), default=0) for a in graded}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["student_id", *graded, "course_total", "course_max", "needs_manual_grade"])
+        for student in students:
+            earned = [scores[a].get(student, (0, 0, 0)) for a in graded]
+            writer.writerow(
+                [
+                    student,
+                    *(
+                        f"{e[0]:g}" if student in scores[a] else "not submitted"
+                        for a, e in zip(graded, earned, strict=True)
+                    ),
+                    f"{sum(e[0] for e in earned):g}",
+                    f"{sum(maxima.values()):g}",
+                    f"{sum(e[2] for e in earned):g}",
+                ]
+            )
     return path

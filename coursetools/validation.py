@@ -1,0 +1,87 @@
+"""Prove an assignment works before students see it: `./course validate`.
+
+A fresh release is generated in a scratch copy of the course and checked for leaks and
+against the committed release/; the reference solution and the unchanged release are
+graded there: the reference must earn every autograded point, the unchanged release none.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+import course_config
+from coursetools import release, samples
+from coursetools.assignments import marked_for_student_kernel, notebook_path, notebooks
+from coursetools.grading import grade_in_copy
+from coursetools.nbgrader_cli import make_course_copy, nbgrader
+from coursetools.plugins import PLUGIN_FILE
+
+
+def generate(root: Path, assignment: str) -> Path:
+    nbgrader(root, "generate_assignment", assignment, "--force")
+    return root / "release" / assignment
+
+
+def leak_problems(root: Path, assignment: str, release_dir: Path) -> list[str]:
+    problems = []
+    for name in notebooks(assignment):
+        release_path = release_dir / f"{name}.ipynb"
+        source_nb = nbformat.read(notebook_path(root, "source", assignment, name), as_version=4)
+        release_nb = nbformat.read(release_path, as_version=4)
+        problems += [f"{release_path}: {p}" for p in release.find_leaks(source_nb, release_nb)]
+    problems += [
+        f"{path}: the assignment's grading plugin must not be released" for path in release_dir.rglob(PLUGIN_FILE)
+    ]
+    return problems
+
+
+@dataclass
+class Validation:
+    problems: list[str] = field(default_factory=list)
+    reference: list = field(default_factory=list)  # StepScores of the reference solution
+    student_kernel_tests: list[tuple[str, str]] = field(default_factory=list)  # (notebook, grade_id)
+
+
+def validate(assignment: str, progress=print) -> Validation:
+    names = notebooks(assignment)
+    result = Validation()
+    with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
+        copy_root = make_course_copy(Path(tmp) / "course")
+        progress("1/3 generating a fresh release ...")
+        fresh = generate(copy_root, assignment)
+        result.problems += leak_problems(copy_root, assignment, fresh)
+        result.problems += release.stale_release_files(fresh, course_config.COURSE_ROOT / "release" / assignment)
+        progress("2/3 grading the reference solution and the unchanged release ...")
+        source = {n: nbformat.read(notebook_path(copy_root, "source", assignment, n), as_version=4) for n in names}
+        released = {n: nbformat.read(notebook_path(copy_root, "release", assignment, n), as_version=4) for n in names}
+        scores = grade_in_copy(
+            copy_root,
+            assignment,
+            {
+                "validate-reference": {n: samples.fill(released[n], samples.solution_code(source[n])) for n in names},
+                "validate-unchanged": released,
+            },
+        )
+        progress("3/3 checking scores ...")
+        result.problems += score_problems(scores["validate-reference"], scores["validate-unchanged"])
+        result.reference = scores["validate-reference"]
+        result.student_kernel_tests = [(n, g) for n in names for g in marked_for_student_kernel(source[n])]
+    return result
+
+
+def score_problems(reference: list, unchanged: list) -> list[str]:
+    """What the reference's and the unchanged release's scores say is wrong with the tests."""
+    problems = [] if reference else ["the reference solution was not graded"]
+    for step in reference:
+        if step.score is not None and step.score != step.max_score:
+            problems.append(f"the reference solution fails test '{step.label}' ({step.shown()})")
+    for step in unchanged:
+        if step.score:
+            problems.append(
+                f"the unchanged release passes test '{step.label}' ({step.shown()}): it checks nothing the student writes"
+            )
+    return problems
