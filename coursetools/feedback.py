@@ -12,6 +12,7 @@ import io
 import re
 
 from nbconvert.preprocessors import Preprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
@@ -55,6 +56,14 @@ class HideHiddenTests(ClearHiddenTests):
         ename, evalue = plain_text(output.ename), plain_text(output.evalue or "")
         message = f"{ename}: {evalue}" if evalue else ename
         return new_output("error", ename=ename, evalue=evalue, traceback=[message])
+
+
+class SanitizeStudentMarkup(SanitizeHTML):
+    """nbconvert's SanitizeHTML, on in nbgrader's feedback pipeline (nbgrader does not enable
+    preprocessors by itself): student Markdown and HTML lose scripts and event handlers,
+    JavaScript outputs are dropped."""
+
+    enabled = True
 
 
 class FeedbackSummary(Preprocessor):

@@ -43,14 +43,13 @@ def apply(c) -> None:
     from nbgrader.converters.autograde import Autograde
 
     from coursetools.execute import SandboxedExecute
-    from coursetools.feedback import FeedbackSummary, HideHiddenTests
+    from coursetools.feedback import FeedbackSummary, HideHiddenTests, SanitizeStudentMarkup
     from coursetools.manual_review import SaveAutoGradesOrReview
 
     replacements = {"Execute": SandboxedExecute, "SaveAutoGrades": SaveAutoGradesOrReview}
     c.Autograde.autograde_preprocessors = [
         replacements.get(pp.__name__, pp) for pp in Autograde.autograde_preprocessors.default()
     ]
-    from nbconvert.preprocessors.sanitize import SanitizeHTML
     from nbgrader.converters.generate_feedback import GenerateFeedback
 
     # Student markup (Markdown answers, HTML and JavaScript outputs) is sanitized before
@@ -58,6 +57,6 @@ def apply(c) -> None:
     c.GenerateFeedback.preprocessors = [
         HideHiddenTests,
         *GenerateFeedback.preprocessors.default(),
-        SanitizeHTML,
+        SanitizeStudentMarkup,
         FeedbackSummary,
     ]

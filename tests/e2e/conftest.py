@@ -12,8 +12,10 @@ from coursetools.nbgrader_cli import make_course_copy
 
 from .corpus import CORPUS
 from .honest import HONEST
+from .ps2_cases import PS2_CASES
 
 NOTEBOOK = "fashion_mnist.ipynb"
+PS2_NOTEBOOK = "improving.ipynb"
 MAX_SCORE = 15
 # Shorter limits than the course's, so the fault cases finish quickly.
 TEST_LIMITS = {"CELL_TIMEOUT_SECONDS": 60, "NOTEBOOK_TIMEOUT_SECONDS": 400}
@@ -25,8 +27,8 @@ def run_cli(course, *args):
     return subprocess.run([sys.executable, "-m", "coursetools", *args], cwd=course, capture_output=True, text=True)
 
 
-def write(course, student, nb_or_text, name=NOTEBOOK):
-    path = course / "submitted" / student / "ps1" / name
+def write(course, student, nb_or_text, name=NOTEBOOK, assignment="ps1"):
+    path = course / "submitted" / student / assignment / name
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(nb_or_text, str):
         path.write_text(nb_or_text)
@@ -80,3 +82,21 @@ def graded_honest(tmp_path_factory):
         write(course, case.name, samples.fill(release, case.answers(reference)))
     result = run_cli(course, "autograde", "--workers", "2")
     return course, result
+
+
+@pytest.fixture(scope="session")
+def graded_ps2(tmp_path_factory):
+    """ps2's sample class and its honest and hostile cases, graded, with feedback and reports."""
+    course = make_course_copy(tmp_path_factory.mktemp("ps2") / "course")
+    assert run_cli(course, "release", "--assignment", "ps2").returncode == 0
+    release = nbformat.read(course / "release" / "ps2" / PS2_NOTEBOOK, as_version=4)
+    source = nbformat.read(course / "source" / "ps2" / PS2_NOTEBOOK, as_version=4)
+    reference = samples.solution_code(source)
+    for student, (build, _) in plugins.sample_class("ps2").items():
+        write(course, student, samples.fill(release, build(reference)), name=PS2_NOTEBOOK, assignment="ps2")
+    for case in PS2_CASES:
+        write(course, case.name, samples.fill(release, case.answers(reference)), name=PS2_NOTEBOOK, assignment="ps2")
+    results = {
+        command: run_cli(course, command, "--assignment", "ps2") for command in ("autograde", "feedback", "export")
+    }
+    return course, results

@@ -378,10 +378,11 @@ CORPUS = [
     ),
     Submission(
         "crafted-keras-archive",
-        "patches Model.save in its kernel so the exported archive names a keras.config function",
+        "patches Model.save in its kernel (in the training cell, so the honest model it built and "
+        "compiled before earns those steps) so the exported archive names a keras.config function",
         reference_with(train_model=CRAFTED_ARCHIVE),
-        expected=7,
-        review=8,
+        expected=10,
+        review=5,
         expect_in_outputs=["keras.config.disable_interactive_logging, which is not part of Keras"],
     ),
     Submission(
@@ -393,7 +394,7 @@ CORPUS = [
         ),
         expected=1,
         review=14,
-        expect_in_outputs=["is not a numpy object"],
+        expect_in_outputs=["the grader could not load it"],
     ),
     Submission(
         "fills-dev-shm",

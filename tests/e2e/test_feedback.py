@@ -53,7 +53,7 @@ def test_student_markup_cannot_run_in_the_feedback_page(delivered):
 
 def test_feedback_says_when_the_grader_could_not_check_a_step(delivered):
     page = (delivered / "feedback" / "crafted-keras-archive" / "ps1" / "fashion_mnist.html").read_text()
-    assert "Your result: 7 / 15 (+ 8 points still to be graded by your instructor)" in page
+    assert "Your result: 10 / 15 (+ 5 points still to be graded by your instructor)" in page
     assert "the grader could not check this step automatically, which is not a mistake of yours" in page
 
 

@@ -1,10 +1,9 @@
 """Feedback text is safe to print: no terminal codes, no student markup that runs."""
 
 import pytest
-from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from coursetools.feedback import plain_text, table_cell
+from coursetools.feedback import SanitizeStudentMarkup, plain_text, table_cell
 
 pytestmark = pytest.mark.unit
 
@@ -31,7 +30,8 @@ def test_student_markup_is_sanitized_before_the_summary():
         new_output("display_data", data={"text/html": "<b>hi</b><script>alert('out')</script>", "text/plain": "hi"}),
         new_output("display_data", data={"application/javascript": "alert('js')"}),
     ]
-    clean, _ = SanitizeHTML().preprocess(nb, {})
+    assert SanitizeStudentMarkup.enabled, "nbgrader runs only enabled preprocessors"
+    clean, _ = SanitizeStudentMarkup()(nb, {})
     text = str(clean)
     assert "<script" not in text and "<img src=x onerror" not in text and "alert('js')" not in text
     assert "<b>hi</b>" in text

@@ -1,0 +1,120 @@
+"""ps2's own grading knowledge (see coursetools/plugins.py): step titles, the curves the
+checker measures for the feedback, and the sample class.
+
+Never released to students (nbgrader's CourseDirectory.ignore lists this file).
+"""
+
+STEP_TITLES = {
+    "test-validation-split": "1a. Validation set from the training images",
+    "test-overfitting-history": "1b. Training and validation curves",
+    "test-best-epoch": "1c. The epoch with the lowest validation loss",
+    "test-build-model": "2. build_model(1, 64, 0.2)",
+    "test-build-model-arguments": "2. build_model with other arguments",
+    "test-improved-model": "3. Improved model: dropout, within the budget",
+    "test-improved-accuracy": "3. Improved model: test accuracy",
+    "reflection": "4. Reflection",
+}
+CURVES = {"history_long": "Part 1: the ps1 model trained longer", "history": "Part 3: your improved model"}
+ACCURACY_KEYS = ("accuracy", "acc", "categorical_accuracy")
+
+
+# -- in the checker kernel, after the last test ------------------------------------------
+def measure(namespace):
+    """Training and validation curves of both trainings, from the carried histories."""
+    result = {}
+    for name in CURVES:
+        carried = namespace.get(name)
+        history = carried.history if type(carried).__name__ == "TrainingHistory" else None
+        if not isinstance(history, dict):
+            continue
+        accuracy = next((k for k in ACCURACY_KEYS if k in history), None)
+        keys = {"loss": "loss", "val_loss": "val_loss"}
+        if accuracy:
+            keys.update({accuracy: "accuracy", "val_" + accuracy: "val_accuracy"})
+        result[name] = {
+            short: [float(v) for v in history[key]][:200]
+            for key, short in keys.items()
+            if isinstance(history.get(key), list)
+        }
+    return result
+
+
+# -- in nbgrader's feedback step -----------------------------------------------------------
+def pictures(insights):
+    from matplotlib import pyplot as plt
+
+    from coursetools.feedback import figure_png
+
+    made = []
+    for name, title in CURVES.items():
+        curves = insights.get(name)
+        if not isinstance(curves, dict) or not curves.get("loss"):
+            continue
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+        for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+            for prefix, label in (("", "training"), ("val_", "validation")):
+                values = curves.get(prefix + metric) or []
+                ax.plot(range(1, len(values) + 1), values, marker="o", label=label)
+            ax.set_xlabel("epoch")
+            ax.set_title(metric)
+            ax.legend()
+        fig.suptitle(title)
+        fig.tight_layout()
+        made.append((f"{title}: training and validation curves", figure_png(fig)))
+    return made
+
+
+# -- the bundled sample class (`./course samples`) ---------------------------------------------
+EVALUATE = """
+test_loss, test_accuracy = model.evaluate(test_x, test_y, verbose=0)
+print(f"Test accuracy: {test_accuracy:.2%}")"""
+
+
+def _no_dropout(answers):
+    # A deeper model without dropout: as accurate, but not what Part 3 asks.
+    return {
+        **answers,
+        "improved-model": """model = keras.Sequential([
+    keras.Input(shape=(28, 28)),
+    layers.Flatten(),
+    layers.Dense(512, activation="relu"),
+    layers.Dense(512, activation="relu"),
+    layers.Dense(10, activation="softmax"),
+])
+model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
+history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=BUDGET_EPOCHS, batch_size=BATCH_SIZE, callbacks=[stop])"""
+        + EVALUATE,
+    }
+
+
+def _validation_from_test_set(answers):
+    return {
+        **answers,
+        "split-validation": "x_train, y_train = train_x, train_y\nx_val, y_val = test_x, test_y",
+    }
+
+
+def _ignores_an_argument(answers):
+    # Always two hidden layers, whatever hidden_layers says.
+    return {**answers, "build-model": answers["build-model"].replace("range(hidden_layers)", "range(2)")}
+
+
+def _undertrained(answers):
+    return {
+        **answers,
+        "improved-model": answers["improved-model"]
+        .replace("history = model.fit(x_train, y_train,", "history = model.fit(x_train[:2000], y_train[:2000],")
+        .replace("epochs=BUDGET_EPOCHS", "epochs=1"),
+    }
+
+
+# student id -> (how to build its answers from the reference, autograded points it must get)
+SAMPLE_CLASS = {
+    "reference-solution": (lambda answers: answers, 13),
+    "unchanged-release": (lambda answers: {}, 0),
+    "no-dropout": (_no_dropout, 11),
+    "validation-from-test-set": (_validation_from_test_set, 12),
+    "build-model-ignores-an-argument": (_ignores_an_argument, 9),
+    "undertrained-model": (_undertrained, 9),
+}

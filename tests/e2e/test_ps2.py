@@ -1,0 +1,78 @@
+"""ps2 "Improving the network", graded end to end: sample class, honest variants, attacks, feedback, reports."""
+
+import csv
+
+import pytest
+
+from coursetools import plugins
+from coursetools.nbgrader_cli import step_scores
+
+from .ps2_cases import PS2_CASES
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+SAMPLES = {student: points for student, (_, points) in plugins.sample_class("ps2").items()}
+AUTOGRADED, BY_HAND = 13, 3
+
+
+def scores(course, student):
+    steps = step_scores(course, "ps2", student)
+    assert steps, f"{student} was not graded"
+    return steps
+
+
+@pytest.mark.parametrize("student", sorted(SAMPLES))
+def test_sample_class_scores(graded_ps2, student):
+    course, results = graded_ps2
+    steps = scores(course, student)
+    lost = [(s.grade_id, s.shown()) for s in steps if s.score != s.max_score]
+    assert sum(s.score or 0 for s in steps) == SAMPLES[student], (lost, results["autograde"].stdout[-2000:])
+    assert sum(s.max_score for s in steps) == AUTOGRADED + BY_HAND
+
+
+@pytest.mark.parametrize("case", PS2_CASES, ids=[c.name for c in PS2_CASES])
+def test_honest_variants_and_attacks(graded_ps2, case):
+    course, _ = graded_ps2
+    steps = scores(course, case.name)
+    lost = [(s.grade_id, s.shown()) for s in steps if s.score != s.max_score]
+    assert sum(s.score or 0 for s in steps) == case.expected, f"{case.why}; lost: {lost}"
+
+
+def test_the_reflection_waits_for_the_instructor(graded_ps2):
+    course, results = graded_ps2
+    reflection = [s for s in scores(course, "reference-solution") if s.grade_id == "reflection"]
+    assert reflection and reflection[0].needs_manual_grade
+    assert "+ 3 by hand" in results["autograde"].stdout
+    unchanged = [s for s in scores(course, "unchanged-release") if s.grade_id == "reflection"]
+    assert unchanged[0].score == 0, "an unanswered reflection needs no manual grade"
+
+
+def test_one_mistake_costs_one_step(graded_ps2):
+    course, _ = graded_ps2
+
+    def lost(student):
+        return {s.grade_id for s in scores(course, student) if s.score is not None and s.score != s.max_score}
+
+    assert lost("validation-from-test-set") == {"test-validation-split"}
+    assert lost("build-model-ignores-an-argument") == {"test-build-model", "test-build-model-arguments"}
+    assert lost("no-dropout") == {"test-improved-model"}
+
+
+def test_feedback_shows_both_trainings_curves(graded_ps2):
+    course, results = graded_ps2
+    assert results["feedback"].returncode == 0, results["feedback"].stderr
+    page = (course / "feedback" / "reference-solution" / "ps2" / "improving.html").read_text()
+    assert "Part 1: the ps1 model trained longer: training and validation curves" in page
+    assert "Part 3: your improved model: training and validation curves" in page
+    assert "(+ 3 points still to be graded by your instructor)" in page
+
+
+def test_reports_have_a_row_per_student_and_a_course_total(graded_ps2):
+    course, results = graded_ps2
+    assert results["export"].returncode == 0, results["export"].stderr
+    with open(course / "reports" / "ps2-steps.csv") as fh:
+        rows = {row["student_id"]: row for row in csv.DictReader(fh)}
+    assert rows["reference-solution"]["reflection"] == "needs manual grade"
+    assert rows["reference-solution"]["total"] == "13"
+    with open(course / "reports" / "course-totals.csv") as fh:
+        totals = {row["student_id"]: row for row in csv.DictReader(fh)}
+    assert totals["reference-solution"]["ps2"] == "13" and totals["reference-solution"]["course_total"] == "13"
