@@ -82,32 +82,40 @@ def timed_autograde(course: Path, student: str, assignment: str = "ps1") -> tupl
     return elapsed, memory.peak
 
 
-def printed_accuracy(course: Path, student: str) -> float | None:
-    nb = nbformat.read(course / "autograded" / student / "ps1" / NOTEBOOK, as_version=4)
+def printed_accuracy(course: Path, student: str, assignment: str = "ps1") -> float | None:
+    notebook = course_config.ASSIGNMENTS[assignment]["notebooks"][0] + ".ipynb"
+    nb = nbformat.read(course / "autograded" / student / assignment / notebook, as_version=4)
     text = json.dumps([c.get("outputs", []) for c in nb.cells if c.cell_type == "code"])
     found = re.findall(r"Test accuracy: ([0-9.]+)%", text)
     return float(found[-1]) / 100 if found else None
 
 
-def reference_notebook(course: Path):
-    source = nbformat.read(course / "source" / "ps1" / NOTEBOOK, as_version=4)
-    release = nbformat.read(course / "release" / "ps1" / NOTEBOOK, as_version=4)
+def reference_notebook(course: Path, assignment: str = "ps1"):
+    notebook = course_config.ASSIGNMENTS[assignment]["notebooks"][0] + ".ipynb"
+    source = nbformat.read(course / "source" / assignment / notebook, as_version=4)
+    release = nbformat.read(course / "release" / assignment / notebook, as_version=4)
     return samples.fill(release, samples.solution_code(source)), release, source
 
 
-def grade_reference_repeatedly(course: Path, runs: int, label: str) -> dict:
+def grade_reference_repeatedly(course: Path, runs: int, label: str, assignment: str = "ps1") -> dict:
     """Release, submit the reference solution, autograde it `runs` times."""
-    nbgrader(course, "generate_assignment", "ps1", "--force")
-    reference, _, _ = reference_notebook(course)
-    submit(course, "ps1", "reference", {NOTEBOOK.removesuffix(".ipynb"): reference})
+    nbgrader(course, "generate_assignment", assignment, "--force")
+    reference, _, _ = reference_notebook(course, assignment)
+    notebook = course_config.ASSIGNMENTS[assignment]["notebooks"][0]
+    submit(course, assignment, "reference", {notebook: reference})
     times, peaks = [], []
     for i in range(runs):
-        elapsed, peak = timed_autograde(course, "reference")
+        elapsed, peak = timed_autograde(course, "reference", assignment)
         times.append(elapsed)
         peaks.append(peak)
         print(f"  {label} run {i + 1}/{runs}: {elapsed:.1f} s", flush=True)
-    score = sum(s.score for s in step_scores(course, "ps1", "reference"))
-    return {"times": times, "peak": max(peaks), "accuracy": printed_accuracy(course, "reference"), "score": score}
+    score = sum(s.score or 0 for s in step_scores(course, assignment, "reference"))
+    accuracy = printed_accuracy(course, "reference", assignment)
+    return {"times": times, "peak": max(peaks), "accuracy": accuracy, "score": score}
+
+
+def bench_ps2(work: Path, runs: int) -> dict:
+    return grade_reference_repeatedly(make_course_copy(work / "ps2"), runs, "ps2", "ps2")
 
 
 def bench_course(work: Path, runs: int) -> dict:
@@ -256,6 +264,7 @@ def main() -> None:
     parser.add_argument(
         "--same-runs", type=int, default=5, help="runs of the same notebook, stock vs course (default 5)"
     )
+    parser.add_argument("--ps2-runs", type=int, default=5, help="runs of ps2's reference (default 5)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -269,6 +278,8 @@ def main() -> None:
         batch = bench_batch(work, args.batch, args.workers) if args.batch else None
         print("grading nbgrader's documentation course, stock and this grader ...", flush=True)
         docs = bench_docs(work, args.docs_runs) if args.docs_runs else None
+        print("grading ps2's reference submission ...", flush=True)
+        ps2 = bench_ps2(work, args.ps2_runs) if args.ps2_runs else None
         print("grading the same ps1 reference notebook, stock and this grader ...", flush=True)
         same = bench_same_notebook(work, args.same_runs) if args.same_runs else None
         shutil.rmtree(work, ignore_errors=True)
@@ -313,6 +324,11 @@ def main() -> None:
             f"\nbatch problems: {batch['sequential_problems'] + batch['pool_problems']} failed or wrong scores, "
             f"{batch['locked']} 'database is locked' messages"
         )
+    if ps2:
+        print(f"\nps2, reference submission end to end ({ps2['score']:g}/13 autograded):\n")
+        print("| setting | median s | min / max s | peak memory | test accuracy | ratio |")
+        print("|---|---|---|---|---|---|")
+        print(row("ps2 reference (this course)", ps2["times"], ps2["peak"], ps2["accuracy"]))
     if same:
         ratio = statistics.median(same["course"]) / statistics.median(same["stock"])
         print("\nThe same ps1 reference notebook, course settings, one submission:\n")
