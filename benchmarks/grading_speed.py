@@ -164,18 +164,24 @@ def bench_same_notebook(work: Path, runs: int) -> dict:
         nbgrader(course, "generate_assignment", "ps1", "--force")
         reference, _, _ = reference_notebook(course)
         submit(course, "ps1", "reference", {NOTEBOOK.removesuffix(".ipynb"): reference})
-    result = {"stock": [], "course": [], "stock_peak": 0, "course_peak": 0}
     with course_data_for_stock_kernels():
-        for i in range(runs):
-            for label, course in (("stock", stock), ("course", ours)):
-                elapsed, peak = timed_autograde(course, "reference")
-                result[label].append(elapsed)
-                result[f"{label}_peak"] = max(result[f"{label}_peak"], peak)
-            print(
-                f"  same notebook run {i + 1}/{runs}: stock {result['stock'][-1]:.1f} s, "
-                f"course {result['course'][-1]:.1f} s",
-                flush=True,
-            )
+        return interleaved(stock, ours, ["reference"], "ps1", runs, "same notebook")
+
+
+def interleaved(stock: Path, ours: Path, students: list[str], assignment: str, runs: int, label: str) -> dict:
+    """Grade the same students with stock nbgrader and with this course, alternating, `runs` rounds."""
+    result = {"stock": [], "course": [], "stock_peak": 0, "course_peak": 0}
+    for i in range(runs):
+        for side, course in (("stock", stock), ("course", ours)):
+            for student in students:
+                elapsed, peak = timed_autograde(course, student, assignment)
+                result[side].append(elapsed)
+                result[f"{side}_peak"] = max(result[f"{side}_peak"], peak)
+        print(
+            f"  {label} run {i + 1}/{runs}: stock {statistics.median(result['stock']):.1f} s, "
+            f"course {statistics.median(result['course']):.1f} s (medians so far)",
+            flush=True,
+        )
     return result
 
 
@@ -198,7 +204,7 @@ def bench_batch(work: Path, size: int, workers: int) -> dict:
         failures = grade_students(course, "ps1", students, workers=n, quiet=True)
         result[label] = time.perf_counter() - start
         expected = {s: sample_class[s.rsplit("-", 1)[0]][1] for s in students}
-        wrong = [s for s in students if sum(x.score for x in step_scores(course, "ps1", s)) != expected[s]]
+        wrong = [s for s in students if sum(x.score or 0 for x in step_scores(course, "ps1", s)) != expected[s]]
         result[f"{label}_problems"] = len(failures) + len(wrong)
         print(
             f"  batch of {size}, {n} worker(s): {result[label]:.0f} s, "
@@ -222,19 +228,24 @@ def bench_docs(work: Path, runs: int) -> dict:
     for course in (ours, stock):
         nbgrader(course, "generate_assignment", assignment, "--force")
         students = copy_submissions(course / "submitted", assignment)
-    result = {"stock": [], "course": [], "stock_peak": 0, "course_peak": 0}
-    for i in range(runs):
-        for label, course in (("stock", stock), ("course", ours)):
-            for student in students:
-                elapsed, peak = timed_autograde(course, student, assignment)
-                result[label].append(elapsed)
-                result[f"{label}_peak"] = max(result[f"{label}_peak"], peak)
-        print(
-            f"  docs course run {i + 1}/{runs}: stock {statistics.median(result['stock']):.1f} s, "
-            f"course {statistics.median(result['course']):.1f} s (medians so far)",
-            flush=True,
+    return interleaved(stock, ours, students, assignment, runs, "docs course")
+
+
+def print_side_by_side(title: str, result: dict) -> None:
+    ratio = statistics.median(result["course"]) / statistics.median(result["stock"])
+    print(f"\n{title}:\n")
+    print("| setting | median s | min / max s | peak memory | test accuracy | ratio |")
+    print("|---|---|---|---|---|---|")
+    print(row("stock nbgrader", result["stock"], result["stock_peak"], None, "1.0x"))
+    print(
+        row(
+            "this course (sandbox, checker, call relay)",
+            result["course"],
+            result["course_peak"],
+            None,
+            f"{ratio:.2f}x stock",
         )
-    return result
+    )
 
 
 def data_load_seconds() -> float:
@@ -329,36 +340,12 @@ def main() -> None:
         print("| setting | median s | min / max s | peak memory | test accuracy | ratio |")
         print("|---|---|---|---|---|---|")
         print(row("ps2 reference (this course)", ps2["times"], ps2["peak"], ps2["accuracy"]))
-    if same:
-        ratio = statistics.median(same["course"]) / statistics.median(same["stock"])
-        print("\nThe same ps1 reference notebook, course settings, one submission:\n")
-        print("| setting | median s | min / max s | peak memory | test accuracy | ratio |")
-        print("|---|---|---|---|---|---|")
-        print(row("stock nbgrader", same["stock"], same["stock_peak"], None, "1.0x"))
-        print(
-            row(
-                "this course (sandbox, checker, call relay)",
-                same["course"],
-                same["course_peak"],
-                None,
-                f"{ratio:.2f}x stock",
-            )
-        )
-    if docs:
-        ratio = statistics.median(docs["course"]) / statistics.median(docs["stock"])
-        print("\nnbgrader's documentation course, one submission (2 notebooks):\n")
-        print("| setting | median s | min / max s | peak memory | test accuracy | ratio |")
-        print("|---|---|---|---|---|---|")
-        print(row("stock nbgrader", docs["stock"], docs["stock_peak"], None, "1.0x"))
-        print(
-            row(
-                "this course (sandbox, checker, call relay)",
-                docs["course"],
-                docs["course_peak"],
-                None,
-                f"{ratio:.2f}x stock",
-            )
-        )
+    for title, side_by_side in (
+        ("The same ps1 reference notebook, course settings, one submission", same),
+        ("nbgrader's documentation course, one submission (2 notebooks)", docs),
+    ):
+        if side_by_side:
+            print_side_by_side(title, side_by_side)
 
 
 if __name__ == "__main__":
