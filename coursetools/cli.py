@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 
 import course_config
-from coursetools import data, samples, validation
+from coursetools import data, kernelspec, samples, validation
 from coursetools.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.grading import grade_students
 from coursetools.nbgrader_cli import (
@@ -51,7 +51,8 @@ def say(message: str) -> None:
 # -- commands ----------------------------------------------------------------
 def cmd_data(args) -> None:
     folder = data.provision()
-    say(f"Fashion-MNIST ready in {folder} (4 files, SHA-256 verified).")
+    spec = kernelspec.install()
+    say(f"Fashion-MNIST ready in {folder} (4 files, SHA-256 verified); the course kernel ({spec}) finds it.")
 
 
 def cmd_release(args) -> None:
