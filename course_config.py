@@ -29,7 +29,7 @@ ASSIGNMENTS = {
         "settings": {
             "SEED": 2026,
             "VALIDATION_SIZE": 10000,
-            "LONG_EPOCHS": 12,
+            "LONG_EPOCHS": 10,
             "BATCH_SIZE": 512,
             "BUDGET_EPOCHS": 12,
             "ACCURACY_THRESHOLD": 0.865,
