@@ -79,7 +79,7 @@ OUTPUT_LIMIT_BYTES_PER_CELL = 100_000
 OUTPUT_LIMIT_LINES_PER_CELL = 1_000
 GRADING_WORKERS = 2  # submissions graded at once by `coursetools autograde`
 # Gradebook: None is nbgrader's SQLite file in the course root. For a class graded on
-# several machines, a shared PostgreSQL URL, e.g. "postgresql://grader@dbhost/dl_intro"
+# several machines, a shared PostgreSQL URL, e.g. "postgresql+psycopg2://grader@dbhost/dl_intro"
 # (see README: "Grading on several machines").
 GRADEBOOK_URL = None
 # `./course collect` of LMS downloads (nbgrader zip_collect): files named <student>_<notebook>.
