@@ -264,16 +264,6 @@ CORPUS = [
         expected=9,
     ),
     Submission(
-        "legitimate-variant",
-        "Adam and the loss as objects, and one epoch more than asked: a different good solution earns full marks",
-        reference_with(
-            compile_model="import keras\nmodel.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), "
-            "loss=keras.losses.CategoricalCrossentropy(), metrics=['accuracy'])",
-            train_model="history = model.fit(train_x, train_y, epochs=EPOCHS + 1, batch_size=BATCH_SIZE)",
-        ),
-        expected=15,
-    ),
-    Submission(
         "monkeypatched-checks",
         "patches numpy, builtins, keras and unittest in the student kernel",
         only(["imports"], {"load-data": MONKEYPATCH}),
