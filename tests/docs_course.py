@@ -45,3 +45,19 @@ def copy_submissions(dest: Path, assignment: str, students=None) -> list[str]:
     for student in students:
         shutil.copytree(DOCS / "submitted" / student / "ps1", dest / student / assignment)
     return students
+
+
+def recorded_grades(db_url: str, assignment: str, student: str) -> dict:
+    """A student's grades in the shape of expected-stock-nbgrader.json."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        return {
+            f"{nb}:{g.name}": {
+                "auto_score": g.auto_score,
+                "max": g.max_score,
+                "needs_manual_grade": g.needs_manual_grade,
+            }
+            for nb in NOTEBOOKS
+            for g in gb.find_submission_notebook(nb, assignment, student).grades
+        }

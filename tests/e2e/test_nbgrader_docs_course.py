@@ -15,12 +15,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbgrader.api import Gradebook
 
 from coursetools.assignments import STUDENT_KERNEL_TAG
 from coursetools.nbgrader_cli import make_course_copy
 from coursetools.nbgrader_settings import gradebook_url
-from tests.docs_course import DOCS, ESCAPE_HATCH, NOTEBOOKS, add_docs_assignment, copy_submissions, expected_scores
+from tests.docs_course import (
+    DOCS,
+    ESCAPE_HATCH,
+    add_docs_assignment,
+    copy_submissions,
+    expected_scores,
+    recorded_grades,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -80,16 +86,7 @@ def docs_course(tmp_path_factory):
 
 
 def grades(course, student):
-    with Gradebook(gradebook_url(course)) as gb:
-        return {
-            f"{nb}:{g.name}": {
-                "auto_score": g.auto_score,
-                "max": g.max_score,
-                "needs_manual_grade": g.needs_manual_grade,
-            }
-            for nb in NOTEBOOKS
-            for g in gb.find_submission_notebook(nb, ASSIGNMENT, student).grades
-        }
+    return recorded_grades(gradebook_url(course), ASSIGNMENT, student)
 
 
 @pytest.mark.parametrize("student", sorted(EXPECTED))

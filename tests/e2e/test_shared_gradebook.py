@@ -13,10 +13,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from nbgrader.api import Gradebook
 
 from coursetools.nbgrader_cli import make_course_copy
-from tests.docs_course import NOTEBOOKS, add_docs_assignment, copy_submissions, expected_scores
+from tests.docs_course import add_docs_assignment, copy_submissions, expected_scores, recorded_grades
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ASSIGNMENT = "docs-ps1"
@@ -68,17 +67,5 @@ def test_two_graders_writing_at_once_to_postgresql_give_the_sqlite_scores(postgr
     result = cli("autograde", "--assignment", ASSIGNMENT, "--workers", "2")  # one process per student, at once
     assert "2 worker(s)" in result.stdout
     assert not (course / "gradebook.db").exists(), "nothing may fall back to SQLite"
-    with Gradebook(postgres_url) as gb:
-        got = {
-            student: {
-                f"{nb}:{g.name}": {
-                    "auto_score": g.auto_score,
-                    "max": g.max_score,
-                    "needs_manual_grade": g.needs_manual_grade,
-                }
-                for nb in NOTEBOOKS
-                for g in gb.find_submission_notebook(nb, ASSIGNMENT, student).grades
-            }
-            for student in expected_scores()
-        }
+    got = {student: recorded_grades(postgres_url, ASSIGNMENT, student) for student in expected_scores()}
     assert got == expected_scores()
