@@ -62,6 +62,13 @@ FASHION_MNIST_SHA256 = {
     "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
 }
 
+# --- the course on a Jupyter server (README: "Running the course on a Jupyter server") ---
+# nbgrader's exchange: `./course publish` puts released assignments here, students fetch and
+# submit through it, `./course collect` (no source) takes submissions from it and
+# `./course release-feedback` returns feedback through it. Every user must be able to write
+# to it (`./course jupyter-setup` creates it with nbgrader's permissions).
+EXCHANGE_ROOT = Path("/srv/nbgrader/exchange")
+
 # --- grading ----------------------------------------------------------------
 CELL_TIMEOUT_SECONDS = 600  # nbgrader's 30 s is too short: the tutorial's own 10 epochs of batch 32 take
 # 130-150 s on 2 cores and about twice that with GRADING_WORKERS sharing them

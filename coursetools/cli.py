@@ -5,11 +5,16 @@ Instructors:
     release     generate release/ from source/ and check it leaks nothing
     validate    prove the assignment works: source passes, release fails, no leaks, release/ fresh
     samples     rewrite the bundled sample class in examples/submitted/
-    collect     copy submissions into submitted/ from a folder or a zip (nbgrader's zip_collect)
+    collect     copy submissions into submitted/: from the exchange, a folder or a zip
     autograde   grade submitted/ in parallel, each student in its own sandboxed run
     feedback    write feedback/<student>/<assignment>/*.html
     export      reports/grades.csv (nbgrader's), reports/<assignment>-steps.csv, the class report
     demo        all of the above on the bundled sample class
+On a Jupyter server (nbgrader's exchange, README: "Running the course on a Jupyter server"):
+    jupyter-setup     the exchange, the students' Jupyter settings, the formgrader for you
+    publish           put release/<assignment> in the exchange for students to fetch
+    collect           with no source: take the students' latest submissions from the exchange
+    release-feedback  generate feedback and return it through the exchange
 Students:
     check       run a notebook and report each visible check (non-zero exit if one fails)
 """
@@ -25,7 +30,7 @@ from pathlib import Path
 import nbformat
 
 import course_config
-from coursetools import data, kernelspec, samples, validation
+from coursetools import data, jupyter_roles, kernelspec, samples, validation
 from coursetools.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.grading import grade_students
 from coursetools.nbgrader_cli import (
@@ -102,6 +107,9 @@ def cmd_samples(args) -> None:
 
 def cmd_collect(args) -> None:
     notebooks(args.assignment)
+    if args.source is None:
+        collect_from_exchange(args.assignment)
+        return
     source = Path(args.source)
     if not source.exists():
         raise CommandError(f"{source} does not exist: give a folder or a .zip of submissions.")
@@ -134,6 +142,60 @@ def cmd_collect(args) -> None:
             f"folders, or files named <student>_<notebook>.ipynb (alone or in .zip files)."
         )
     say(f"Collected {len(collected)} submission(s) into submitted/: {', '.join(collected)}")
+
+
+def exchange_root() -> Path:
+    root = Path(course_config.EXCHANGE_ROOT)
+    if not root.is_dir():
+        raise CommandError(
+            f"The exchange {root} (EXCHANGE_ROOT in course_config.py) does not exist: "
+            "run `./course jupyter-setup` first."
+        )
+    return root
+
+
+def cmd_jupyter_setup(args) -> None:
+    kernelspec.install()
+    written = jupyter_roles.setup(everyone_dir=args.everyone_config)
+    say(f"Exchange: {written['exchange']} (every user may write; course id {course_config.COURSE_ID}).")
+    say(
+        f"Students (every Jupyter reading {written['students']}): assignment list and Validate; formgrader and "
+        f"create-assignment disabled; nbgrader settings in {written['students'] / jupyter_roles.STUDENT_CONFIG_FILE}."
+    )
+    say(f"You (the instructor): formgrader and create-assignment enabled in {written['instructor']}.")
+    say("Start your Jupyter server in this folder (the course root) so the formgrader grades with the course's grader.")
+
+
+def cmd_publish(args) -> None:
+    exchange = exchange_root()
+    cmd_release(args)  # publish only a fresh release that leaks nothing
+    released = exchange / course_config.COURSE_ID / "outbound" / args.assignment
+    if released.exists() and not args.replace:
+        raise CommandError(
+            f"{args.assignment} is already in the exchange ({released}). To replace it, run "
+            f"`./course publish --assignment {args.assignment} --replace` (students who fetched it keep their copy)."
+        )
+    nbgrader(ROOT, "release_assignment", args.assignment, *(["--force"] if args.replace else []))
+    say(f"Published {args.assignment} to {released}: students fetch it from their Assignments list.")
+
+
+def collect_from_exchange(assignment: str) -> None:
+    inbound = exchange_root() / course_config.COURSE_ID / "inbound"
+    nbgrader(ROOT, "collect", assignment, "--update")
+    submitters = sorted({p.name.split("+")[0] for p in inbound.glob(f"*+{assignment}+*")}) if inbound.is_dir() else []
+    if not submitters:
+        raise CommandError(f"No submissions of {assignment} in the exchange ({inbound}) yet.")
+    say(
+        f"Collected the latest submission of {len(submitters)} student(s) from the exchange into "
+        f"submitted/: {', '.join(submitters)}"
+    )
+
+
+def cmd_release_feedback(args) -> None:
+    exchange_root()
+    cmd_feedback(args)  # from the gradebook as it is now, manual grades included
+    nbgrader(ROOT, "release_feedback", args.assignment)
+    say(f"Released the feedback of {args.assignment} to the exchange: students fetch it from their Assignments list.")
 
 
 def cmd_autograde(args) -> None:
@@ -282,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
         "feedback": (cmd_feedback, "generate HTML feedback"),
         "export": (cmd_export, "write grades.csv and the per-step CSV"),
         "demo": (cmd_demo, "run the whole workflow on the bundled sample class"),
+        "jupyter-setup": (cmd_jupyter_setup, "set up the exchange and the students' and your Jupyter"),
+        "publish": (cmd_publish, "put the release in nbgrader's exchange for students to fetch"),
+        "release-feedback": (cmd_release_feedback, "generate feedback and return it through the exchange"),
         "check": (cmd_check, "self-check a notebook: run it and report each visible check"),
     }
     for name, (func, help_text) in commands.items():
@@ -301,7 +366,22 @@ def main(argv: list[str] | None = None) -> int:
         if name == "autograde":
             p.add_argument("--student", action="append", help="grade only this student (repeatable)")
         if name == "collect":
-            p.add_argument("source", help="a folder (nbgrader layout, or <student>_<notebook> files) or a .zip")
+            p.add_argument(
+                "source",
+                nargs="?",
+                help="a folder (nbgrader layout, or <student>_<notebook> files) or a .zip; "
+                "without it, the latest submissions in nbgrader's exchange",
+            )
+        if name == "jupyter-setup":
+            p.add_argument(
+                "--everyone-config",
+                type=Path,
+                metavar="DIR",
+                help="Jupyter configuration folder every student's server reads "
+                f"(default: this environment's, {jupyter_roles.environment_config_dir()})",
+            )
+        if name == "publish":
+            p.add_argument("--replace", action="store_true", help="replace a release already in the exchange")
         if name == "check":
             p.add_argument("notebook", help="path of the notebook to check")
         p.set_defaults(func=func)

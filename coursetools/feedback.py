@@ -17,6 +17,8 @@ from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.preprocessors.base import NbGraderPreprocessor
+from traitlets import List
 
 from coursetools import plugins
 from coursetools.manual_review import could_not_check
@@ -40,6 +42,10 @@ def table_cell(text: str, limit: int = 400) -> str:
 
 class HideHiddenTests(ClearHiddenTests):
     enforce_metadata = False
+    # nbgrader's base preprocessor redefines nbconvert's display_data_priority without
+    # making it configurable, so the HTML exporter's setting for it would be refused with
+    # a warning; configurable again, as in nbgrader's own GetGrades.
+    display_data_priority = List(NbGraderPreprocessor.display_data_priority.default_value).tag(config=True)
 
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type != "code":
@@ -56,6 +62,27 @@ class HideHiddenTests(ClearHiddenTests):
         ename, evalue = plain_text(output.ename), plain_text(output.evalue or "")
         message = f"{ename}: {evalue}" if evalue else ename
         return new_output("error", ename=ename, evalue=evalue, traceback=[message])
+
+
+class DescribeStudentFigures(Preprocessor):
+    """Give each image a student's cell drew an alternative text naming that cell, so the
+    feedback page is readable with a screen reader (nbconvert otherwise warns and writes
+    "No description has been provided for this image")."""
+
+    enabled = True
+    IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type != "code":
+            return cell, resources
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        where = f"your cell '{grade_id}'" if grade_id else f"code cell {cell_index + 1}"
+        for output in cell.get("outputs", []):
+            for mime in self.IMAGE_TYPES:
+                if mime in output.get("data", {}):
+                    described = output.setdefault("metadata", {}).setdefault(mime, {})
+                    described.setdefault("alt", f"Figure drawn by {where}")
+        return cell, resources
 
 
 class SanitizeStudentMarkup(SanitizeHTML):

@@ -3,7 +3,11 @@
 `./course setup` installs the virtualenv's `python3` kernelspec with the course's
 environment: KERAS_HOME pointing at the course's data cache (so `load_data()` works
 with no extra step and never tries the network) and the settings of KERNEL_ENV that keep
-TensorFlow's log noise out of cells. The grader's sandboxed kernels do not use it.
+TensorFlow's log noise out of cells. TensorFlow's C++ library also logs a few lines to the
+process's stderr before it reads any setting (oneDNN, "Could not find cuda drivers"); the
+kernel leaves such OS-level output in the Jupyter server's log instead of copying it into
+the student's cells (and Validate's report). Python's own warnings and errors still show.
+The grader's sandboxed kernels do not use this kernelspec.
 """
 
 from __future__ import annotations
@@ -27,6 +31,17 @@ def wanted_env() -> dict[str, str]:
     return {"KERAS_HOME": str(course_config.KERAS_HOME), **quiet}
 
 
+def wanted_argv() -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "ipykernel_launcher",
+        "--IPKernelApp.capture_fd_output=False",  # C++ library logs stay out of cells
+        "-f",
+        "{connection_file}",
+    ]
+
+
 def spec_path() -> Path:
     return Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
 
@@ -38,10 +53,10 @@ def install() -> Path:
         current = json.loads(path.read_text())
     except (OSError, ValueError):
         current = {}
-    if current.get("env") == wanted_env() and current.get("argv", [None])[0] == sys.executable:
+    if current.get("env") == wanted_env() and current.get("argv") == wanted_argv():
         return path
     spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "argv": wanted_argv(),
         "display_name": f"Python 3 ({course_config.COURSE_ID})",
         "language": "python",
         "env": wanted_env(),

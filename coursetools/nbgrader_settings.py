@@ -27,6 +27,7 @@ def apply(c) -> None:
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = course_config.COURSE_ID
     c.CourseDirectory.db_url = gradebook_url(root)
+    c.Exchange.root = str(course_config.EXCHANGE_ROOT)
     # The assignment's grading plugin stays with the instructor: never released, never collected.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".keras", PLUGIN_FILE]
 
@@ -43,7 +44,7 @@ def apply(c) -> None:
     from nbgrader.converters.autograde import Autograde
 
     from coursetools.execute import SandboxedExecute
-    from coursetools.feedback import FeedbackSummary, HideHiddenTests, SanitizeStudentMarkup
+    from coursetools.feedback import DescribeStudentFigures, FeedbackSummary, HideHiddenTests, SanitizeStudentMarkup
     from coursetools.manual_review import SaveAutoGradesOrReview
 
     replacements = {"Execute": SandboxedExecute, "SaveAutoGrades": SaveAutoGradesOrReview}
@@ -58,5 +59,6 @@ def apply(c) -> None:
         HideHiddenTests,
         *GenerateFeedback.preprocessors.default(),
         SanitizeStudentMarkup,
+        DescribeStudentFigures,
         FeedbackSummary,
     ]

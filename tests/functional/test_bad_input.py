@@ -14,6 +14,8 @@ pytestmark = [pytest.mark.functional, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     root = make_course_copy(tmp_path_factory.mktemp("bad") / "course")
+    config = root / "course_config.py"  # an exchange that was never set up
+    config.write_text(config.read_text() + f"\nEXCHANGE_ROOT = Path({str(root / 'no-exchange')!r})\n")
     inputs = root / "inputs"
     inputs.mkdir()
     (inputs / "broken.ipynb").write_text('{"cells": [ this is not json')
@@ -45,6 +47,9 @@ CASES = {
     "export-unknown-assignment": (["export", "--assignment", "ps9"], "Unknown assignment 'ps9'"),
     "autograde-unknown-student": (["autograde", "--student", "nobody"], "No submission of ps1 for: nobody"),
     "feedback-before-grading": (["feedback"], "autograde --assignment ps1` first"),
+    "publish-before-jupyter-setup": (["publish"], "does not exist: run `./course jupyter-setup` first"),
+    "collect-from-missing-exchange": (["collect"], "does not exist: run `./course jupyter-setup` first"),
+    "release-feedback-before-jupyter-setup": (["release-feedback"], "run `./course jupyter-setup` first"),
     "unknown-command": (["grade-everything"], "invalid choice"),
     "unknown-option": (["autograde", "--fast"], "unrecognized arguments"),
 }

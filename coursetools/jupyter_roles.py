@@ -1,0 +1,106 @@
+"""The course on a shared Jupyter server: what students get, what the instructor gets.
+
+nbgrader installs all of its extensions for everyone using its Python environment. Its
+documented way to give a tool to one user only is to disable it for everyone (the
+environment's configuration) and enable it again in that user's own configuration,
+which takes precedence. `./course jupyter-setup` does that:
+
+- for everyone (students): the formgrader and "create assignment" are disabled; the
+  assignment list and Validate stay; nbgrader's settings point at the course's exchange
+  and explain a failed check by the earlier cell that failed (validate_hints.py);
+- for the user running it (the instructor): the formgrader and "create assignment" are
+  enabled again in their ~/.jupyter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_config_dir
+
+import course_config
+
+INSTRUCTOR_LAB_EXTENSIONS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment")
+INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader",)
+STUDENT_CONFIG_FILE = "nbgrader_config.py"
+# nbgrader's exchange needs every user to write into it; the sticky bit keeps them from
+# deleting each other's files (nbgrader's docs: "chmod ugo+rw").
+EXCHANGE_MODE = 0o1777
+
+
+def environment_config_dir() -> Path:
+    """Jupyter's configuration for everyone using this Python environment (`--sys-prefix`)."""
+    return Path(sys.prefix) / "etc" / "jupyter"
+
+
+def _update_json(path: Path, update: dict) -> None:
+    """Merge `update` into the JSON file at `path`, keeping what other tools wrote there."""
+    try:
+        current = json.loads(path.read_text())
+    except (OSError, ValueError):
+        current = {}
+    for section, values in update.items():
+        current.setdefault(section, {}).update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(current, indent=2) + "\n")
+
+
+def set_instructor_tools(config_dir: Path, enabled: bool) -> None:
+    """Enable or disable the instructor's nbgrader extensions at one configuration level.
+
+    The same two files `jupyter labextension disable --level=...` and
+    `jupyter server extension disable ...` write; a level nearer the user wins.
+    """
+    _update_json(
+        config_dir / "labconfig" / "page_config.json",
+        {"disabledExtensions": {name: not enabled for name in INSTRUCTOR_LAB_EXTENSIONS}},
+    )
+    _update_json(
+        config_dir / "jupyter_server_config.json",
+        {"ServerApp": {"jpserver_extensions": {name: enabled for name in INSTRUCTOR_SERVER_EXTENSIONS}}},
+    )
+
+
+def student_nbgrader_config() -> str:
+    root = course_config.COURSE_ROOT
+    return f"""# Written by `./course jupyter-setup` for the course {course_config.COURSE_ID}: nbgrader's
+# settings for everyone using this Jupyter (students). The instructor's course folder has its
+# own nbgrader_config.py, which takes precedence there. Change course_config.py and run
+# `./course jupyter-setup` again instead of editing this file.
+import sys
+
+c = get_config()  # noqa: F821 - traitlets provides get_config here
+c.Exchange.root = {str(course_config.EXCHANGE_ROOT)!r}
+c.CourseDirectory.course_id = {course_config.COURSE_ID!r}
+
+# Validate names the earlier cell whose failure made a check fail (students need read
+# access to {root}/coursetools for this; without it Validate works as stock nbgrader's).
+sys.path.append({str(root)!r})
+try:
+    from coursetools.validate_hints import ExplainEarlierFailures
+
+    c.Execute.on_cell_error = ExplainEarlierFailures()
+except ImportError:
+    pass
+"""
+
+
+def make_exchange(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, EXCHANGE_MODE)
+    return root
+
+
+def setup(everyone_dir: Path | None = None, instructor_dir: Path | None = None) -> dict[str, Path]:
+    """Configure the students' and the instructor's Jupyter; returns what was written."""
+    everyone_dir = Path(everyone_dir or environment_config_dir())
+    instructor_dir = Path(instructor_dir or jupyter_config_dir())
+    exchange = make_exchange(Path(course_config.EXCHANGE_ROOT))
+    set_instructor_tools(everyone_dir, enabled=False)
+    student_config = everyone_dir / STUDENT_CONFIG_FILE
+    student_config.write_text(student_nbgrader_config())
+    set_instructor_tools(instructor_dir, enabled=True)
+    return {"exchange": exchange, "students": everyone_dir, "instructor": instructor_dir}
