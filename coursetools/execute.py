@@ -36,7 +36,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 import course_config
-from coursetools import calls, carriers, faults, plugins
+from coursetools import calls, carriers, faults, grading_log, plugins
 from coursetools.assignments import is_autograder_test, marked_for_student_kernel, settings, source_notebook
 from coursetools.errors import CommandError
 from coursetools.failures import EarlierFailures
@@ -100,10 +100,13 @@ class SandboxedExecute(Execute):
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         scratch = Path(tempfile.mkdtemp(prefix="grading-", dir=_scratch_root()))
-        try:
-            self._run(nb, scratch)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        nbgrader_log = self.log
+        with grading_log.details(self.resources, nbgrader_log) as (self.log, self._kernel_output):
+            try:
+                self._run(nb, scratch)
+            finally:
+                self.log = nbgrader_log
+                shutil.rmtree(scratch, ignore_errors=True)
         self.set_widgets_metadata()
         return self.nb, self.resources
 
@@ -170,15 +173,16 @@ class SandboxedExecute(Execute):
         """Start the checker's kernel process; _connect_checker finishes the job."""
         checker = NotebookClient(
             new_notebook(),
-            km=SandboxedKernelManager(sandbox),
+            km=SandboxedKernelManager(sandbox, log=self.log),
             timeout=self.timeout,
             allow_errors=True,
             kernel_name="python3",
             interrupt_on_timeout=True,
             shutdown_kernel="immediate",
+            log=self.log,
         )
         checker.owns_km = True
-        checker.start_new_kernel()
+        checker.start_new_kernel(stdout=self._kernel_output, stderr=self._kernel_output)
         return checker
 
     def _connect_checker(self, checker: NotebookClient) -> NotebookClient:
@@ -205,7 +209,7 @@ class SandboxedExecute(Execute):
         student_sandbox, self._checker_sandbox = self._sandboxes(scratch)
         checker_tests = {id(cell) for cell in self._checker_tests(nb)}
         self._checker_prelude = self._prelude([c for c in nb.cells if id(c) in checker_tests])
-        self.km = SandboxedKernelManager(student_sandbox, config=self.config)
+        self.km = SandboxedKernelManager(student_sandbox, config=self.config, log=self.log)
         self.owns_km = True
         self.shutdown_kernel = "immediate"  # nothing to save: the sandbox is thrown away
         deadline = time.monotonic() + self.notebook_timeout
@@ -215,7 +219,7 @@ class SandboxedExecute(Execute):
         self._checker = self._launch_checker(self._checker_sandbox)  # both kernels start side by side
         relay = None
         try:
-            with self.setup_kernel(cwd=str(scratch / "work")):
+            with self.setup_kernel(cwd=str(scratch / "work"), stdout=self._kernel_output, stderr=self._kernel_output):
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
                 self._connect_checker(self._checker)
@@ -231,7 +235,7 @@ class SandboxedExecute(Execute):
                     self.timeout = int(min(cell_timeout or 1e9, max(1, deadline - time.monotonic())))
                     started = time.monotonic()
                     fault = self._run_cell(cell, index, in_checker=id(cell) in checker_tests) or relay.fault
-                    self.log.info(
+                    self.log.debug(
                         "cell %s (%s) ran in %.1f s",
                         index,
                         cell.metadata.get("nbgrader", {}).get("grade_id", "-"),

@@ -75,6 +75,7 @@ import sys
 c = get_config()  # noqa: F821 - traitlets provides get_config here
 c.Exchange.root = {str(course_config.EXCHANGE_ROOT)!r}
 c.CourseDirectory.course_id = {course_config.COURSE_ID!r}
+c.Exchange.path_includes_course = True  # fetched into ~/{course_config.COURSE_ID}/<assignment>/
 
 # Validate names the earlier cell whose failure made a check fail (students need read
 # access to {root}/coursetools for this; without it Validate works as stock nbgrader's).

@@ -46,8 +46,16 @@ def apply(c) -> None:
     from coursetools.execute import SandboxedExecute
     from coursetools.feedback import DescribeStudentFigures, FeedbackSummary, HideHiddenTests, SanitizeStudentMarkup
     from coursetools.manual_review import SaveAutoGradesOrReview
+    from coursetools.restore_cells import RestoreLockedCells
 
-    replacements = {"Execute": SandboxedExecute, "SaveAutoGrades": SaveAutoGradesOrReview}
+    replacements = {
+        "Execute": SandboxedExecute,
+        "SaveAutoGrades": SaveAutoGradesOrReview,
+        "OverwriteCells": RestoreLockedCells,
+    }
+    c.Autograde.sanitize_preprocessors = [
+        replacements.get(pp.__name__, pp) for pp in Autograde.sanitize_preprocessors.default()
+    ]
     c.Autograde.autograde_preprocessors = [
         replacements.get(pp.__name__, pp) for pp in Autograde.autograde_preprocessors.default()
     ]
