@@ -12,6 +12,7 @@ Instructors:
     demo        all of the above on the bundled sample class
 On a Jupyter server (nbgrader's exchange, README: "Running the course on a Jupyter server"):
     jupyter-setup     the exchange, the students' Jupyter settings, the formgrader for you
+    lab               your JupyterLab in the course root, with the formgrader (options go to jupyter lab)
     publish           put release/<assignment> in the exchange for students to fetch
     collect           with no source: take the students' latest submissions from the exchange
     release-feedback  generate feedback and return it through the exchange
@@ -22,6 +23,7 @@ Students:
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import zipfile
@@ -163,7 +165,16 @@ def cmd_jupyter_setup(args) -> None:
         f"create-assignment disabled; nbgrader settings in {written['students'] / jupyter_roles.STUDENT_CONFIG_FILE}."
     )
     say(f"You (the instructor): formgrader and create-assignment enabled in {written['instructor']}.")
-    say("Start your Jupyter server in this folder (the course root) so the formgrader grades with the course's grader.")
+    say(
+        "Start your JupyterLab with `./course lab`: in the course root, with your tools, grading with the course's grader."
+    )
+
+
+def cmd_lab(args) -> None:
+    env = jupyter_roles.instructor_env(dict(os.environ))
+    command = [sys.executable, "-m", "jupyter", "lab", *args.jupyter_args]
+    os.chdir(ROOT)  # the formgrader grades the course it is started in
+    os.execvpe(command[0], command, env)
 
 
 def cmd_publish(args) -> None:
@@ -345,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": (cmd_export, "write grades.csv and the per-step CSV"),
         "demo": (cmd_demo, "run the whole workflow on the bundled sample class"),
         "jupyter-setup": (cmd_jupyter_setup, "set up the exchange and the students' and your Jupyter"),
+        "lab": (cmd_lab, "start your JupyterLab in the course root, formgrader included"),
         "publish": (cmd_publish, "put the release in nbgrader's exchange for students to fetch"),
         "release-feedback": (cmd_release_feedback, "generate feedback and return it through the exchange"),
         "check": (cmd_check, "self-check a notebook: run it and report each visible check"),
@@ -385,7 +397,11 @@ def main(argv: list[str] | None = None) -> int:
         if name == "check":
             p.add_argument("notebook", help="path of the notebook to check")
         p.set_defaults(func=func)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "lab":
+        args.jupyter_args = extra  # passed on to `jupyter lab`
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         notebooks(args.assignment)  # an unknown assignment is named before anything runs
         args.func(args)

@@ -10,6 +10,11 @@ which takes precedence. `./course jupyter-setup` does that:
   and explain a failed check by the earlier cell that failed (validate_hints.py);
 - for the user running it (the instructor): the formgrader and "create assignment" are
   enabled again in their ~/.jupyter.
+
+In a virtualenv Jupyter reads the environment's configuration before the user's
+(JUPYTER_PREFER_ENV_PATH), so `./course lab` starts the instructor's JupyterLab with
+their ~/.jupyter first on JUPYTER_CONFIG_PATH, where it takes precedence as nbgrader's
+per-user instructions assume.
 """
 
 from __future__ import annotations
@@ -87,6 +92,13 @@ try:
 except ImportError:
     pass
 """
+
+
+def instructor_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of the instructor's Jupyter server: their own configuration first."""
+    rest = env.get("JUPYTER_CONFIG_PATH")
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in (jupyter_config_dir(), rest) if p)
+    return env
 
 
 def make_exchange(root: Path) -> Path:

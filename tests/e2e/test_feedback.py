@@ -2,7 +2,6 @@
 
 import csv
 import re
-import shutil
 
 import nbformat
 import pytest
@@ -11,11 +10,10 @@ import course_config
 from coursetools import release
 from coursetools.nbgrader_cli import step_scores
 
+from .browser import chromium, screenshot
 from .conftest import NOTEBOOK, SAMPLE_SCORES, run_cli
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-SCREENSHOTS = course_config.COURSE_ROOT / "reports" / "screenshots"
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
 @pytest.fixture(scope="module")
@@ -80,27 +78,10 @@ def test_class_report_has_both_charts(delivered):
     assert page.count("data:image/png;base64,") == 2 and "Steps most often failed" in page
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("student", ["reference-solution", "undertrained-model"])
 def test_feedback_page_renders_in_a_real_browser(delivered, student):
-    assert CHROMIUM and CHROMEDRIVER, "install Debian's chromium and chromium-driver (`./course setup` does)"
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1200,2400",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
+    with chromium(1200, 2400) as driver:
         driver.get((delivered / "feedback" / student / "ps1" / "fashion_mnist.html").as_uri())
         text = driver.find_element("tag name", "body").text
         assert "Your result" in text and "9. Test accuracy" in text
@@ -109,7 +90,4 @@ def test_feedback_page_renders_in_a_real_browser(delivered, student):
         )
         assert len(images) >= 3 and all(ok for _, ok in images), images
         assert "_graded_accuracy" not in driver.page_source
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        assert driver.save_screenshot(str(SCREENSHOTS / f"feedback-{student}.png"))
-    finally:
-        driver.quit()
+        screenshot(driver, f"feedback-{student}")
