@@ -333,6 +333,24 @@ def cmd_check(args) -> None:
     say(f"All {len(results)} visible checks pass. The grader also runs hidden checks and recomputes the accuracy.")
 
 
+COMMANDS = {
+    "data": (cmd_data, "provision the Fashion-MNIST cache"),
+    "release": (cmd_release, "generate release/ and check it for leaks"),
+    "validate": (cmd_validate, "check the assignment end to end; non-zero exit if anything is wrong"),
+    "samples": (cmd_samples, "rewrite examples/submitted/ from source/ and release/"),
+    "collect": (cmd_collect, "copy submissions into submitted/ from a folder or a zip"),
+    "autograde": (cmd_autograde, "grade submissions in parallel sandboxes"),
+    "feedback": (cmd_feedback, "generate HTML feedback"),
+    "export": (cmd_export, "write grades.csv and the per-step CSV"),
+    "demo": (cmd_demo, "run the whole workflow on the bundled sample class"),
+    "jupyter-setup": (cmd_jupyter_setup, "set up the exchange and the students' and your Jupyter"),
+    "lab": (cmd_lab, "start your JupyterLab in the course root, formgrader included"),
+    "publish": (cmd_publish, "put the release in nbgrader's exchange for students to fetch"),
+    "release-feedback": (cmd_release_feedback, "generate feedback and return it through the exchange"),
+    "check": (cmd_check, "self-check a notebook: run it and report each visible check"),
+}
+
+
 class CourseArgumentParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit status 1 like every other error."""
 
@@ -345,23 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m coursetools", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands = {
-        "data": (cmd_data, "provision the Fashion-MNIST cache"),
-        "release": (cmd_release, "generate release/ and check it for leaks"),
-        "validate": (cmd_validate, "check the assignment end to end; non-zero exit if anything is wrong"),
-        "samples": (cmd_samples, "rewrite examples/submitted/ from source/ and release/"),
-        "collect": (cmd_collect, "copy submissions into submitted/ from a folder or a zip"),
-        "autograde": (cmd_autograde, "grade submissions in parallel sandboxes"),
-        "feedback": (cmd_feedback, "generate HTML feedback"),
-        "export": (cmd_export, "write grades.csv and the per-step CSV"),
-        "demo": (cmd_demo, "run the whole workflow on the bundled sample class"),
-        "jupyter-setup": (cmd_jupyter_setup, "set up the exchange and the students' and your Jupyter"),
-        "lab": (cmd_lab, "start your JupyterLab in the course root, formgrader included"),
-        "publish": (cmd_publish, "put the release in nbgrader's exchange for students to fetch"),
-        "release-feedback": (cmd_release_feedback, "generate feedback and return it through the exchange"),
-        "check": (cmd_check, "self-check a notebook: run it and report each visible check"),
-    }
-    for name, (func, help_text) in commands.items():
+    for name, (func, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument(
             "--assignment",
