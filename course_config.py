@@ -68,6 +68,9 @@ FASHION_MNIST_SHA256 = {
 # `./course release-feedback` returns feedback through it. Every user must be able to write
 # to it (`./course jupyter-setup` creates it with nbgrader's permissions).
 EXCHANGE_ROOT = Path("/srv/nbgrader/exchange")
+# What one submission collected from the exchange may hold (notebooks with outputs and any
+# data files); a larger one is refused, as are links and anything but plain files.
+SUBMISSION_MAX_MB = 100
 
 # --- grading ----------------------------------------------------------------
 CELL_TIMEOUT_SECONDS = 600  # nbgrader's 30 s is too short: the tutorial's own 10 epochs of batch 32 take

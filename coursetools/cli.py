@@ -32,7 +32,7 @@ from pathlib import Path
 import nbformat
 
 import course_config
-from coursetools import data, jupyter_roles, kernelspec, samples, validation
+from coursetools import data, exchange, jupyter_roles, kernelspec, samples, validation
 from coursetools.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.grading import grade_students
 from coursetools.nbgrader_cli import (
@@ -192,14 +192,22 @@ def cmd_publish(args) -> None:
 
 def collect_from_exchange(assignment: str) -> None:
     inbound = exchange_root() / course_config.COURSE_ID / "inbound"
-    nbgrader(ROOT, "collect", assignment, "--update")
-    submitters = sorted({p.name.split("+")[0] for p in inbound.glob(f"*+{assignment}+*")}) if inbound.is_dir() else []
-    if not submitters:
+    result = exchange.collect(inbound, ROOT / "submitted", assignment, course_config.SUBMISSION_MAX_MB * 1_000_000)
+    if not (result.collected or result.unchanged or result.refused):
         raise CommandError(f"No submissions of {assignment} in the exchange ({inbound}) yet.")
-    say(
-        f"Collected the latest submission of {len(submitters)} student(s) from the exchange into "
-        f"submitted/: {', '.join(submitters)}"
-    )
+    if result.collected:
+        say(
+            f"Collected the latest submission of {len(result.collected)} student(s) from the exchange into "
+            f"submitted/: {', '.join(result.collected)}"
+        )
+    if result.unchanged:
+        say(f"Unchanged since they were collected: {', '.join(result.unchanged)}")
+    if result.refused:
+        raise CommandError(
+            "Not collected (the rest was):\n  "
+            + "\n  ".join(f"{student}: {why}" for student, why in result.refused.items())
+            + "\nAsk these students to submit again from their Assignments list."
+        )
 
 
 def cmd_release_feedback(args) -> None:

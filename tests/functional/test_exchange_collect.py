@@ -1,0 +1,92 @@
+"""Collecting from nbgrader's exchange: students write the inbound folder, so nothing in it
+is trusted (coursetools/exchange.py). Honest submissions are collected; links, FIFOs,
+oversized folders, impostors and odd names are refused and nothing of theirs arrives."""
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from coursetools import exchange
+from coursetools.nbgrader_cli import make_course_copy
+
+pytestmark = pytest.mark.functional
+
+EARLY, LATE = "2026-11-28 09:00:00.000000 UTC", "2026-11-28 10:00:00.000000 UTC"
+
+
+def submission(inbound, student, timestamp, files=None, name=None):
+    folder = inbound / (name or f"{student}+ps1+{timestamp}+r4nd0m")
+    folder.mkdir(parents=True)
+    (folder / "timestamp.txt").write_text(timestamp)
+    nbformat.write(nbformat.v4.new_notebook(), folder / "fashion_mnist.ipynb")
+    for relative, content in (files or {}).items():
+        (folder / relative).write_text(content)
+    return folder
+
+
+@pytest.fixture
+def inbound(tmp_path):
+    course_secret = tmp_path / "course" / "source" / "ps1" / "fashion_mnist.ipynb"
+    course_secret.parent.mkdir(parents=True)
+    course_secret.write_text("### BEGIN HIDDEN TESTS the solutions")
+    box = tmp_path / "exchange" / "dl-intro" / "inbound"
+    submission(box, "alice", EARLY, {"notes.txt": "first try"})
+    submission(box, "alice", LATE, {"notes.txt": "final"})
+    (submission(box, "bob", LATE) / "notes.txt").symlink_to(course_secret)
+    os.mkfifo(submission(box, "carol", LATE) / "pipe")
+    submission(box, "dave", LATE, {"big.csv": "x" * 50_000})
+    (submission(box, "erin", LATE) / "data").symlink_to(course_secret.parent)
+    submission(box, "daemon", LATE)  # an account of this machine; the folder is not its
+    submission(box, "..", LATE, name=f"..+ps1+{LATE}+r4nd0m")
+    submission(box, "frank", LATE, name=f"frank+ps2+{LATE}+r4nd0m")  # another assignment
+    return box
+
+
+def test_only_plain_submissions_by_their_owner_are_collected(inbound, tmp_path):
+    submitted = tmp_path / "course" / "submitted"
+    result = exchange.collect(inbound, submitted, "ps1", max_bytes=20_000)
+    assert result.collected == ["alice"]
+    assert (submitted / "alice" / "ps1" / "notes.txt").read_text() == "final"
+    assert set(result.refused) == {"bob", "carol", "dave", "erin", "daemon"}
+    assert "symbolic links (notes.txt)" in result.refused["bob"]
+    assert "pipe is not a plain file" in result.refused["carol"]
+    assert "larger than the course's limit" in result.refused["dave"]
+    assert "symbolic links (data)" in result.refused["erin"]
+    assert "claims to be daemon's" in result.refused["daemon"]
+    assert sorted(p.name for p in submitted.iterdir()) == ["alice"]  # no staging debris, no "..", no frank
+    assert not any("HIDDEN TESTS" in p.read_text() for p in submitted.rglob("*") if p.is_file())
+    assert sorted(p.name for p in (tmp_path / "course").iterdir()) == ["source", "submitted"]
+
+    again = exchange.collect(inbound, submitted, "ps1", max_bytes=20_000)
+    assert again.collected == [] and again.unchanged == ["alice"]
+
+
+@pytest.mark.slow
+def test_the_collect_command_names_each_refused_student_and_exits_1(inbound, tmp_path):
+    course = make_course_copy(tmp_path / "copy")
+    config = course / "course_config.py"
+    config.write_text(config.read_text() + f"\nEXCHANGE_ROOT = Path({str(tmp_path / 'exchange')!r})\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "coursetools", "collect"], cwd=course, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "Collected the latest submission of 2 student(s) from the exchange into submitted/: alice, dave" in result.stdout
+    assert "error: Not collected (the rest was):\n  bob: it contains symbolic links" in result.stderr
+
+
+@pytest.mark.slow
+def test_nbgrader_collect_and_the_formgrader_button_make_the_same_checks(inbound, tmp_path):
+    course = make_course_copy(tmp_path / "copy")
+    config = course / "course_config.py"
+    config.write_text(config.read_text() + f"\nEXCHANGE_ROOT = Path({str(tmp_path / 'exchange')!r})\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "collect", "ps1", "--update"], cwd=course, capture_output=True, text=True
+    )
+    log = result.stdout + result.stderr
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice", "dave"], log
+    assert "Not collected: bob's submission, because it contains symbolic links (notes.txt)" in log
+    assert "Not collected: daemon's submission, because it claims to be daemon's" in log
+    assert (course / "submitted" / "alice" / "ps1" / "notes.txt").read_text() == "final"
