@@ -73,7 +73,10 @@ def test_the_collect_command_names_each_refused_student_and_exits_1(inbound, tmp
         [sys.executable, "-m", "coursetools", "collect"], cwd=course, capture_output=True, text=True
     )
     assert result.returncode == 1
-    assert "Collected the latest submission of 2 student(s) from the exchange into submitted/: alice, dave" in result.stdout
+    assert (
+        "Collected the latest submission of 2 student(s) from the exchange into submitted/: alice, dave"
+        in result.stdout
+    )
     assert "error: Not collected (the rest was):\n  bob: it contains symbolic links" in result.stderr
 
 
