@@ -178,15 +178,16 @@ def cmd_lab(args) -> None:
 
 
 def cmd_publish(args) -> None:
-    exchange = exchange_root()
-    cmd_release(args)  # publish only a fresh release that leaks nothing
-    released = exchange / course_config.COURSE_ID / "outbound" / args.assignment
+    exchange_dir = exchange_root()
+    released = exchange_dir / course_config.COURSE_ID / "outbound" / args.assignment
     if released.exists() and not args.replace:
         raise CommandError(
             f"{args.assignment} is already in the exchange ({released}). To replace it, run "
             f"`./course publish --assignment {args.assignment} --replace` (students who fetched it keep their copy)."
         )
+    cmd_release(args)  # publish only a fresh release that leaks nothing
     nbgrader(ROOT, "release_assignment", args.assignment, *(["--force"] if args.replace else []))
+    jupyter_roles.protect_inbound(exchange_dir / course_config.COURSE_ID / "inbound")
     say(f"Published {args.assignment} to {released}: students fetch it from their Assignments list.")
 
 

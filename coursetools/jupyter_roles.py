@@ -11,6 +11,10 @@ which takes precedence. `./course jupyter-setup` does that:
 - for the user running it (the instructor): the formgrader and "create assignment" are
   enabled again in their ~/.jupyter.
 
+Hiding a tool is not access control: a student could enable the formgrader in their own
+~/.jupyter, where it runs with their rights; file permissions keep the course root private
+(README: "Permissions on a multi-user server").
+
 In a virtualenv Jupyter reads the environment's configuration before the user's
 (JUPYTER_PREFER_ENV_PATH), so `./course lab` starts the instructor's JupyterLab with
 their ~/.jupyter first on JUPYTER_CONFIG_PATH, where it takes precedence as nbgrader's
@@ -21,18 +25,21 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_config_dir
 
 import course_config
+from coursetools.errors import CommandError
 
 INSTRUCTOR_LAB_EXTENSIONS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment")
 INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader",)
 STUDENT_CONFIG_FILE = "nbgrader_config.py"
-# nbgrader's exchange needs every user to write into it; the sticky bit keeps them from
-# deleting each other's files (nbgrader's docs: "chmod ugo+rw").
+# nbgrader's exchange needs every user to write into it (nbgrader's docs: "chmod ugo+rw");
+# the sticky bit keeps users from renaming or deleting each other's folders, in the exchange
+# root and in inbound/ (which nbgrader creates without it).
 EXCHANGE_MODE = 0o1777
 
 
@@ -44,13 +51,17 @@ def environment_config_dir() -> Path:
 def _update_json(path: Path, update: dict) -> None:
     """Merge `update` into the JSON file at `path`, keeping what other tools wrote there."""
     try:
-        current = json.loads(path.read_text())
-    except (OSError, ValueError):
-        current = {}
+        current = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError) as error:
+        raise CommandError(f"{path} is not valid JSON ({error}); fix or remove it, then run this again.") from None
     for section, values in update.items():
+        if not isinstance(current.get(section, {}), dict):
+            raise CommandError(f"{path}: '{section}' is not a mapping; fix it, then run this again.")
         current.setdefault(section, {}).update(values)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(current, indent=2) + "\n")
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(current, indent=2) + "\n")
+    os.replace(partial, path)  # servers reading it never see half a file
 
 
 def set_instructor_tools(config_dir: Path, enabled: bool) -> None:
@@ -99,6 +110,11 @@ def instructor_env(env: dict[str, str]) -> dict[str, str]:
     rest = env.get("JUPYTER_CONFIG_PATH")
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in (jupyter_config_dir(), rest) if p)
     return env
+
+
+def protect_inbound(inbound: Path) -> None:
+    if inbound.is_dir():
+        os.chmod(inbound, inbound.stat().st_mode | stat.S_ISVTX)
 
 
 def make_exchange(root: Path) -> Path:

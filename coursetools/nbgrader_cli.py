@@ -126,7 +126,7 @@ def students_in(folder: Path, assignment: str) -> list[str]:
     """Student ids with a folder for `assignment` under `folder` (nbgrader layout)."""
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir())
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and (p / assignment).is_dir())
 
 
 def submission_problems(root: Path, assignment: str, student: str) -> list[str]:

@@ -191,6 +191,9 @@ def instructor_grades(formgrader: Formgrader, root: Path, env: dict) -> None:
     assert "bob" in course(root, env, "collect", "--assignment", "ps2")
     table = course(root, env, "autograde", "--assignment", "ps2")
     assert "bob" in table and "?/3" in table, table
+    nbgrader_log = (root / "logs" / "ps2" / "bob.log").read_text()
+    assert "bob, ps2/improving: 0/13 points; failed:" in nbgrader_log
+    assert "Warning" not in nbgrader_log and "WARNING" not in nbgrader_log, nbgrader_log  # SQLAlchemy, checksums
     formgrader.grade_by_hand("ps2", PS2, "reflection", 2, "Good: name one more thing to try.")
     screenshot(formgrader.driver, "jupyter-9-formgrader-manual-grade")
     formgrader.wait(30).until(lambda _: [s.score for s in step_scores(root, "ps2", "bob")][-1] == 2)

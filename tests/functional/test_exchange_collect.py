@@ -3,6 +3,7 @@ is trusted (coursetools/exchange.py). Honest submissions are collected; links, F
 oversized folders, impostors and odd names are refused and nothing of theirs arrives."""
 
 import os
+import pwd
 import subprocess
 import sys
 
@@ -50,12 +51,14 @@ def test_only_plain_submissions_by_their_owner_are_collected(inbound, tmp_path):
     result = exchange.collect(inbound, submitted, "ps1", max_bytes=20_000)
     assert result.collected == ["alice"]
     assert (submitted / "alice" / "ps1" / "notes.txt").read_text() == "final"
-    assert set(result.refused) == {"bob", "carol", "dave", "erin", "daemon"}
-    assert "symbolic links (notes.txt)" in result.refused["bob"]
-    assert "pipe is not a plain file" in result.refused["carol"]
-    assert "larger than the course's limit" in result.refused["dave"]
-    assert "symbolic links (data)" in result.refused["erin"]
-    assert "claims to be daemon's" in result.refused["daemon"]
+    refused = {who.split("+")[0]: why for who, why in result.refused.items()}
+    assert set(refused) == {"bob", "carol", "dave", "erin", "folder daemon", "folder .."}
+    assert "contains a symbolic link (notes.txt)" in refused["bob"]
+    assert "pipe is not a plain file" in refused["carol"]
+    assert "larger than the course's limit" in refused["dave"]
+    assert "contains a symbolic link (data)" in refused["erin"]
+    assert "claims to be daemon's but was written by the account root" in refused["folder daemon"]
+    assert "student id is not a plain name" in refused["folder .."]
     assert sorted(p.name for p in submitted.iterdir()) == ["alice"]  # no staging debris, no "..", no frank
     assert not any("HIDDEN TESTS" in p.read_text() for p in submitted.rglob("*") if p.is_file())
     assert sorted(p.name for p in (tmp_path / "course").iterdir()) == ["source", "submitted"]
@@ -77,7 +80,8 @@ def test_the_collect_command_names_each_refused_student_and_exits_1(inbound, tmp
         "Collected the latest submission of 2 student(s) from the exchange into submitted/: alice, dave"
         in result.stdout
     )
-    assert "error: Not collected (the rest was):\n  bob: it contains symbolic links" in result.stderr
+    assert result.stderr.startswith("error: Not collected (the rest was):\n")
+    assert "\n  bob: it contains a symbolic link (notes.txt)\n" in result.stderr
 
 
 @pytest.mark.slow
@@ -90,6 +94,37 @@ def test_nbgrader_collect_and_the_formgrader_button_make_the_same_checks(inbound
     )
     log = result.stdout + result.stderr
     assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice", "dave"], log
-    assert "Not collected: bob's submission, because it contains symbolic links (notes.txt)" in log
-    assert "Not collected: daemon's submission, because it claims to be daemon's" in log
+    assert "Not collected: bob: it contains a symbolic link (notes.txt)" in log
+    assert "claims to be daemon's but was written by the account root" in log
     assert (course / "submitted" / "alice" / "ps1" / "notes.txt").read_text() == "final"
+
+
+def test_no_folder_trick_stops_collect_or_backdates_a_submission(tmp_path):
+    box, submitted = tmp_path / "inbound", tmp_path / "submitted"
+    deep = submission(box, "grace", LATE)
+    for _ in range(30):
+        deep = deep / "d"
+        deep.mkdir()
+    locked = submission(box, "heidi", EARLY, {"timestamp.txt": "not a date"})
+    (locked / "sub").mkdir()
+    (locked / "sub" / "data.csv").write_text("1,2")
+    (locked / "sub").chmod(0o555)
+    daemon = pwd.getpwnam("daemon")
+    own = submission(box, "daemon", EARLY)
+    for path in [own, *own.iterdir()]:
+        os.chown(path, daemon.pw_uid, daemon.pw_gid)
+    submission(box, "daemon", "2099-01-01 00:00:00.000000 UTC")  # an impostor's "latest", written by root
+
+    result = exchange.collect(box, submitted, "ps1", max_bytes=10_000)
+    assert result.collected == ["daemon", "heidi"]
+    assert "nests folders more than 20 deep" in result.refused["grace"]
+    assert "claims to be daemon's" in result.refused["folder daemon+ps1+2099-01-01 00:00:00.000000 UTC+r4nd0m"]
+    # Written by the grader: the folder's name, or the time its files last changed if much later.
+    heidi = submitted / "heidi" / "ps1"
+    assert (heidi / "timestamp.txt").read_text().endswith(" UTC") and "not a date" not in (
+        heidi / "timestamp.txt"
+    ).read_text()
+    assert (heidi / "sub").stat().st_mode & 0o777 == 0o700  # the grader's modes, not the student's
+    submission(box, "heidi", LATE)
+    assert exchange.collect(box, submitted, "ps1", max_bytes=10_000).collected == ["heidi"]  # replaced cleanly
+    assert sorted(p.name for p in submitted.iterdir()) == ["daemon", "heidi"]
