@@ -46,6 +46,14 @@ def inbound(tmp_path):
     return box
 
 
+def run_in_course_copy(tmp_path, module, *args):
+    """`python -m MODULE ARGS` in a course copy whose exchange is tmp_path/exchange."""
+    course = make_course_copy(tmp_path / "copy")
+    config = course / "course_config.py"
+    config.write_text(config.read_text() + f"\nEXCHANGE_ROOT = Path({str(tmp_path / 'exchange')!r})\n")
+    return course, subprocess.run([sys.executable, "-m", module, *args], cwd=course, capture_output=True, text=True)
+
+
 def test_only_plain_submissions_by_their_owner_are_collected(inbound, tmp_path):
     submitted = tmp_path / "course" / "submitted"
     result = exchange.collect(inbound, submitted, "ps1", max_bytes=20_000)
@@ -69,12 +77,7 @@ def test_only_plain_submissions_by_their_owner_are_collected(inbound, tmp_path):
 
 @pytest.mark.slow
 def test_the_collect_command_names_each_refused_student_and_exits_1(inbound, tmp_path):
-    course = make_course_copy(tmp_path / "copy")
-    config = course / "course_config.py"
-    config.write_text(config.read_text() + f"\nEXCHANGE_ROOT = Path({str(tmp_path / 'exchange')!r})\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "coursetools", "collect"], cwd=course, capture_output=True, text=True
-    )
+    course, result = run_in_course_copy(tmp_path, "coursetools", "collect")
     assert result.returncode == 1
     assert (
         "Collected the latest submission of 2 student(s) from the exchange into submitted/: alice, dave"
@@ -86,12 +89,7 @@ def test_the_collect_command_names_each_refused_student_and_exits_1(inbound, tmp
 
 @pytest.mark.slow
 def test_nbgrader_collect_and_the_formgrader_button_make_the_same_checks(inbound, tmp_path):
-    course = make_course_copy(tmp_path / "copy")
-    config = course / "course_config.py"
-    config.write_text(config.read_text() + f"\nEXCHANGE_ROOT = Path({str(tmp_path / 'exchange')!r})\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "collect", "ps1", "--update"], cwd=course, capture_output=True, text=True
-    )
+    course, result = run_in_course_copy(tmp_path, "nbgrader", "collect", "ps1", "--update")
     log = result.stdout + result.stderr
     assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice", "dave"], log
     assert "Not collected: bob: it contains a symbolic link (notes.txt)" in log
