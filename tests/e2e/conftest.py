@@ -17,9 +17,8 @@ from .ps2_cases import PS2_CASES
 NOTEBOOK = "fashion_mnist.ipynb"
 PS2_NOTEBOOK = "improving.ipynb"
 MAX_SCORE = 15
-# Shorter limits than the course's, so the fault cases finish quickly, with room for an honest
-# training cell while the other test worker grades too.
-TEST_LIMITS = {"CELL_TIMEOUT_SECONDS": 120, "NOTEBOOK_TIMEOUT_SECONDS": 400}
+# Shorter limits than the course's, so the fault cases finish quickly.
+TEST_LIMITS = {"CELL_TIMEOUT_SECONDS": 60, "NOTEBOOK_TIMEOUT_SECONDS": 400}
 SAMPLE_CLASS = plugins.sample_class("ps1")
 SAMPLE_SCORES = {student: points for student, (_, points) in SAMPLE_CLASS.items()}
 

@@ -13,7 +13,7 @@ from coursetools.nbgrader_cli import step_scores
 from .browser import chromium, screenshot
 from .conftest import NOTEBOOK, SAMPLE_SCORES, run_cli
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("ps1-corpus")]  # one `graded` fixture
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

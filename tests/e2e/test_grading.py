@@ -14,7 +14,7 @@ from coursetools.nbgrader_cli import step_scores
 from .conftest import MAX_SCORE, NOTEBOOK, SAMPLE_SCORES, run_cli
 from .corpus import CORPUS
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("ps1-corpus")]  # one `graded` fixture
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def outputs_text(course, student):
