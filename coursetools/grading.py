@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import course_config
+from coursetools import grading_log
 from coursetools.nbgrader_cli import CommandError, nbgrader, step_scores, submit
 
 
@@ -32,7 +33,7 @@ def grade_students(
     def grade(student: str) -> None:
         nonlocal done
         t0 = time.monotonic()
-        log = root / "logs" / assignment / f"{student}.log"
+        log = grading_log.log_folder(root, assignment) / f"{student}.log"
         try:
             nbgrader(root, "autograde", assignment, "--student", student, "--force", log=log, workers=workers)
             status = "graded"

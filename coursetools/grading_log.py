@@ -69,8 +69,17 @@ class KernelOutput:
         self._thread.join(timeout=10)  # kernels still holding the pipe are being shut down
 
 
+def log_folder(root: Path, assignment: str) -> Path:
+    """logs/<assignment>/ of a course, readable by the instructor only (made so if it was not)."""
+    folder = Path(root) / "logs" / assignment
+    for each in (folder.parent, folder):
+        each.mkdir(mode=0o700, exist_ok=True)
+        each.chmod(0o700)
+    return folder
+
+
 def debug_log_path(assignment: str, student: str, notebook: str) -> Path:
-    return Path(course_config.COURSE_ROOT) / "logs" / assignment / f"{student}.{notebook}.debug.log"
+    return log_folder(course_config.COURSE_ROOT, assignment) / f"{student}.{notebook}.debug.log"
 
 
 @contextmanager
@@ -78,8 +87,6 @@ def details(resources: dict, nbgrader_log):
     """(logger, file descriptor for the kernels' own output) for one notebook's grading run."""
     info = resources.get("nbgrader", {})
     path = debug_log_path(info.get("assignment", "unknown"), info.get("student", "unknown"), info.get("notebook", "nb"))
-    for folder in (path.parent.parent, path.parent):  # logs/ and logs/<assignment>/: the instructor's only
-        folder.mkdir(mode=0o700, exist_ok=True)
     stream = open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", buffering=1)
     logger = logging.Logger("coursetools.grading")  # not registered: one per run, then gone
     to_file = logging.StreamHandler(stream)

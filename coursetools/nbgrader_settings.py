@@ -29,12 +29,11 @@ def apply(c) -> None:
     c.CourseDirectory.db_url = gradebook_url(root)
     c.Exchange.root = str(course_config.EXCHANGE_ROOT)
     # Collecting (the formgrader's button, `nbgrader collect`) copies no links or special files
-    # and refuses a folder its claimed student did not write, instead of only warning.
+    # and refuses a folder its claimed student did not write (coursetools/exchange.py).
     from coursetools.exchange import SafeExchangeCollect
 
     c.ExchangeFactory.collect = SafeExchangeCollect
     c.SafeExchangeCollect.max_bytes = course_config.SUBMISSION_MAX_MB * 1_000_000
-    c.ExchangeCollect.check_owner = False
     # The assignment's grading plugin stays with the instructor: never released, never collected.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".keras", PLUGIN_FILE]
 

@@ -23,8 +23,10 @@ SAMPLE_CLASS = plugins.sample_class("ps1")
 SAMPLE_SCORES = {student: points for student, (_, points) in SAMPLE_CLASS.items()}
 
 
-def run_cli(course, *args):
-    return subprocess.run([sys.executable, "-m", "coursetools", *args], cwd=course, capture_output=True, text=True)
+def run_cli(course, *args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "coursetools", *args], cwd=course, env=env, capture_output=True, text=True
+    )
 
 
 def write(course, student, nb_or_text, name=NOTEBOOK, assignment="ps1"):

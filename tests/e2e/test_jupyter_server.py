@@ -25,6 +25,7 @@ from coursetools.jupyter_roles import STUDENT_CONFIG_FILE
 from coursetools.nbgrader_cli import make_course_copy, step_scores
 
 from .browser import chromium, screenshot
+from .conftest import run_cli
 from .jupyter_pages import COURSE_LAB, Formgrader, Lab, jupyter_lab, status, user_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.browser]
@@ -63,9 +64,7 @@ def server(tmp_path_factory):
 
 def course(root: Path, env: dict, *args: str) -> str:
     """`./course ARGS` in the course root; returns what it printed."""
-    result = subprocess.run(
-        [sys.executable, "-m", "coursetools", *args], cwd=root, env=env, capture_output=True, text=True
-    )
+    result = run_cli(root, *args, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
