@@ -1,0 +1,94 @@
+"""A scratch course with the engine tests' small assignment added (plain Python, no TensorFlow).
+
+The grading engine's cases that are not about Keras (tampering, faults, limits, outputs,
+feedback, collecting) grade this assignment: seconds per submission instead of ps1's
+TensorFlow start-up. It lives in tests/, is added to a course copy only, and is never
+released to students.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from coursetools import samples
+from coursetools.nbgrader_cli import make_course_copy
+
+ASSIGNMENT = "engine"
+NOTEBOOK = "warmup"
+FOLDER = Path(__file__).parent / "engine_assignment"
+ENTRY = {"notebooks": [NOTEBOOK], "settings": {"SCALE": 3}}
+# Short limits: the engine cases' faults (loops, floods) end in seconds.
+LIMITS = {"CELL_TIMEOUT_SECONDS": 20, "NOTEBOOK_TIMEOUT_SECONDS": 120, "FUNCTION_CALL_TIMEOUT_SECONDS": 10}
+AUTOGRADED_POINTS = 4
+POINTS_BY_HAND = 1
+
+
+def run_cli(course: Path, *args: str, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "coursetools", *args], cwd=course, env=env, capture_output=True, text=True
+    )
+
+
+def make_engine_course(dest: Path, limits: dict | None = None, release: bool = True) -> Path:
+    """A course copy with the engine assignment in source/ and course_config, released."""
+    course = make_course_copy(dest)
+    shutil.copytree(FOLDER, course / "source" / ASSIGNMENT, ignore=shutil.ignore_patterns("make_notebook.py"))
+    settings = {**LIMITS, **(limits or {})}
+    with open(course / "course_config.py", "a") as config:
+        config.write(f"\nASSIGNMENTS[{ASSIGNMENT!r}] = {ENTRY!r}\n")
+        for key, value in settings.items():
+            config.write(f"{key} = {value!r}\n")
+    if release:
+        done = run_cli(course, "release", "--assignment", ASSIGNMENT)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return course
+
+
+def release_notebook(course: Path):
+    return nbformat.read(course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+
+
+def reference_answers(course: Path) -> dict[str, str]:
+    return samples.solution_code(nbformat.read(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4))
+
+
+def submit(course: Path, student: str, nb_or_text) -> Path:
+    path = course / "submitted" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(nb_or_text, str):
+        path.write_text(nb_or_text)
+    else:
+        nbformat.write(nb_or_text, path)
+    return path
+
+
+def submission(course: Path, **answers: str):
+    """The release notebook with the reference's answers, some replaced (grade_id with '_' for '-')."""
+    chosen = {**reference_answers(course), **{k.replace("_", "-"): v for k, v in answers.items()}}
+    return samples.fill(release_notebook(course), chosen)
+
+
+SCORES_SCRIPT = """
+import json, sys
+from coursetools.nbgrader_cli import step_scores
+print(json.dumps([[s.grade_id, s.score, s.max_score] for s in step_scores('.', sys.argv[1], sys.argv[2])]))
+"""
+
+
+def step_scores(course: Path, student: str, assignment: str = ASSIGNMENT) -> dict[str, float | None]:
+    """grade_id -> score (None: needs a manual grade) from the course copy's own gradebook and config."""
+    done = subprocess.run(
+        [sys.executable, "-c", SCORES_SCRIPT, assignment, student], cwd=course, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return {grade_id: score for grade_id, score, _ in json.loads(done.stdout)}
+
+
+def autograded_notebook(course: Path, student: str):
+    return nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
