@@ -53,6 +53,8 @@ def apply(c) -> None:
     from coursetools.feedback import DescribeStudentFigures, FeedbackSummary, HideHiddenTests, SanitizeStudentMarkup
     from coursetools.manual_review import SaveAutoGradesOrReview
     from coursetools.restore_cells import RestoreLockedCells
+    from coursetools.safe_outputs import SanitizeStudentOutputs
+    from coursetools.submitted_outputs import ShowSubmittedOutputs
 
     replacements = {
         "Execute": SandboxedExecute,
@@ -62,14 +64,19 @@ def apply(c) -> None:
     c.Autograde.sanitize_preprocessors = [
         replacements.get(pp.__name__, pp) for pp in Autograde.sanitize_preprocessors.default()
     ]
-    c.Autograde.autograde_preprocessors = [
-        replacements.get(pp.__name__, pp) for pp in Autograde.autograde_preprocessors.default()
-    ]
+    autograde = [replacements.get(pp.__name__, pp) for pp in Autograde.autograde_preprocessors.default()]
+    # Student outputs and written answers are made safe once, right after the run, so the
+    # formgrader, the feedback and any notebook viewer show nothing that runs (safe_outputs.py).
+    autograde.insert(autograde.index(SandboxedExecute) + 1, SanitizeStudentOutputs)
+    c.Autograde.autograde_preprocessors = autograde
     from nbgrader.converters.generate_feedback import GenerateFeedback
 
-    # Student markup (Markdown answers, HTML and JavaScript outputs) is sanitized before
-    # the grader's own summary goes on top, so it cannot run scripts in the feedback page.
+    # The student's cells show their own run's outputs, test cells only what hidden tests allow
+    # (submitted_outputs.py, feedback.py). Student markup is sanitized again before the
+    # grader's own summary goes on top, so it cannot run scripts in the feedback page.
+    c.ShowSubmittedOutputs.submitted_directory = str(root / "submitted")
     c.GenerateFeedback.preprocessors = [
+        ShowSubmittedOutputs,
         HideHiddenTests,
         *GenerateFeedback.preprocessors.default(),
         SanitizeStudentMarkup,
