@@ -92,7 +92,9 @@ def _predictions(insights):
     (_, _), (test_x, test_y) = keras.datasets.fashion_mnist.load_data()
     fig, axes = plt.subplots(3, 8, figsize=(12, 5.4))
     for i, ax in enumerate(axes.flat[: len(predictions)]):
-        guess, truth = int(predictions[i]) % len(CLASS_NAMES), int(test_y[i])
+        if not isinstance(predictions[i], int):
+            continue
+        guess, truth = predictions[i] % len(CLASS_NAMES), int(test_y[i])
         ax.imshow(test_x[i], cmap="gray")
         ax.set_title(
             f"{CLASS_NAMES[guess]}" + ("" if guess == truth else f"\n(is {CLASS_NAMES[truth]})"),
@@ -112,7 +114,13 @@ def _confusion(insights):
     import numpy as np
     from matplotlib import pyplot as plt
 
-    matrix = np.array(confusion, dtype=float)
+    try:
+        matrix = np.array(confusion, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if matrix.shape != (labels, labels):
+        return None
+    matrix = np.nan_to_num(matrix, nan=0.0, posinf=0.0, neginf=0.0).clip(0, 1e9)  # counts: finite, bounded
     fig, ax = plt.subplots(figsize=(7, 6))
     ax.imshow(matrix, cmap="Blues")
     ax.set_xticks(range(labels), CLASS_NAMES, rotation=60, ha="right", fontsize=8)
@@ -129,14 +137,16 @@ def _confusion(insights):
 
 
 def _training_curve(insights):
+    from coursetools.feedback import finite_curve
+
     history = insights.get("history")
-    if not (isinstance(history, dict) and history.get("accuracy")):
+    if not (isinstance(history, dict) and finite_curve(history.get("accuracy"))):
         return None
     from matplotlib import pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for key in ("accuracy", "loss"):
-        values = [float(v) for v in history.get(key, [])]
+        values = finite_curve(history.get(key))  # the student's numbers: finite, bounded
         ax.plot(range(1, len(values) + 1), values, marker="o", label=f"training {key}")
     ax.set_xlabel("epoch")
     ax.legend()

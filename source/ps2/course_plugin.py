@@ -43,17 +43,17 @@ def measure(namespace):
 def pictures(insights):
     from matplotlib import pyplot as plt
 
-    from coursetools.feedback import figure_png
+    from coursetools.feedback import figure_png, finite_curve
 
     made = []
     for name, title in CURVES.items():
         curves = insights.get(name)
-        if not isinstance(curves, dict) or not curves.get("loss"):
+        if not isinstance(curves, dict) or not finite_curve(curves.get("loss")):
             continue
         fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
         for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
             for prefix, label in (("", "training"), ("val_", "validation")):
-                values = curves.get(prefix + metric) or []
+                values = finite_curve(curves.get(prefix + metric))  # the student's numbers: finite, bounded
                 ax.plot(range(1, len(values) + 1), values, marker="o", label=label)
             ax.set_xlabel("epoch")
             ax.set_title(metric)
