@@ -32,7 +32,7 @@ from pathlib import Path
 import nbformat
 
 import course_config
-from coursetools import data, exchange, jupyter_roles, kernelspec, samples, validation
+from coursetools import data, exchange, feedback_runs, jupyter_roles, kernelspec, samples, validation
 from coursetools.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.grading import grade_students
 from coursetools.nbgrader_cli import (
@@ -213,9 +213,14 @@ def collect_from_exchange(assignment: str) -> None:
 
 def cmd_release_feedback(args) -> None:
     exchange_root()
-    cmd_feedback(args)  # from the gradebook as it is now, manual grades included
-    nbgrader(ROOT, "release_feedback", args.assignment)
-    say(f"Released the feedback of {args.assignment} to the exchange: students fetch it from their Assignments list.")
+    run = write_feedback(args.assignment)  # from the gradebook as it is now, manual grades included
+    if run.written:
+        nbgrader(ROOT, "release_feedback", args.assignment)
+        say(
+            f"Released the feedback of {args.assignment} for {len(run.written)} student(s) to the exchange: "
+            "they fetch it from their Assignments list."
+        )
+    stop_if_feedback_failed(run, "no feedback released for")
 
 
 def cmd_autograde(args) -> None:
@@ -273,13 +278,25 @@ def print_scores(root: Path, assignment: str, students: list[str]) -> list[list]
 
 
 def cmd_feedback(args) -> None:
-    if not students_in(ROOT / "autograded", args.assignment):
+    stop_if_feedback_failed(write_feedback(args.assignment), "no feedback for")
+
+
+def write_feedback(assignment: str) -> feedback_runs.FeedbackRun:
+    if not students_in(ROOT / "autograded", assignment):
         raise CommandError(
-            f"No graded submissions of {args.assignment} yet: run `./course autograde --assignment {args.assignment}` first."
+            f"No graded submissions of {assignment} yet: run `./course autograde --assignment {assignment}` first."
         )
-    nbgrader(ROOT, "generate_feedback", args.assignment, "--force")
-    files = sorted((ROOT / "feedback").glob(f"*/{args.assignment}/*.html"))
-    say(f"Wrote {len(files)} feedback file(s) under feedback/<student>/{args.assignment}/.")
+    run = feedback_runs.generate(ROOT, assignment)
+    say(f"Wrote the feedback of {len(run.written)} student(s) under feedback/<student>/{assignment}/.")
+    return run
+
+
+def stop_if_feedback_failed(run: feedback_runs.FeedbackRun, what: str) -> None:
+    if run.failed:
+        raise CommandError(
+            f"Feedback could not be generated ({what} these students; the others have theirs):\n  "
+            + "\n  ".join(f"{student}: {why}" for student, why in run.failed.items())
+        )
 
 
 def cmd_export(args) -> None:

@@ -9,11 +9,12 @@ shows only its error name and message, which the tests write in plain words.
 import base64
 import html
 import io
+import math
 import re
 
 from nbconvert.preprocessors import Preprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
-from nbformat.v4 import new_markdown_cell, new_output
+from nbformat.v4 import new_output, new_raw_cell
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests
@@ -21,47 +22,115 @@ from nbgrader.preprocessors.base import NbGraderPreprocessor
 from traitlets import List
 
 from coursetools import plugins
+from coursetools.assignments import is_autograder_test
 from coursetools.manual_review import could_not_check
-
-# Terminal colour and cursor codes (Keras and IPython put them in error messages).
-ANSI_CODES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
-
-
-def plain_text(text: str) -> str:
-    """Text fit for a web page: no terminal codes, no control characters."""
-    text = ANSI_CODES.sub("", str(text))
-    return "".join(c if c.isprintable() or c in "\n\t" else " " for c in text)
+from coursetools.safe_outputs import picture, plain_text
 
 
 def table_cell(text: str, limit: int = 400) -> str:
-    """One cell of the summary's Markdown table: escaped, on one line, bounded."""
+    """One piece of the summary's HTML: escaped, on one line, bounded."""
     text = " ".join(plain_text(text).split())
     text = text if len(text) <= limit else text[: limit - 1] + "…"
     return html.escape(text).replace("|", "&#124;")
 
 
 class HideHiddenTests(ClearHiddenTests):
+    """Test cells in the feedback: hidden regions cut from the source, and outputs that carry
+    nothing a hidden test passed to or got back from the student's code.
+
+    A student function called by a hidden test can print its input, put it in an exception
+    message, or keep it in a global that a later cell shows. So once a hidden region has run
+    (in this cell or an earlier one) a test cell shows only its verdict: passed, or failed with
+    the error's name, and its message only when every line of the test cell the traceback
+    names is visible and comes before any hidden test ran. Outputs of the student's own cells
+    come from their submitted run (submitted_outputs.py), not the grader's.
+    Hidden-test markers mean something only in the instructor's test cells: a student's cell
+    that contains the marker text is left alone (nbgrader's parser would fail on it).
+    """
+
     enforce_metadata = False
     # nbgrader's base preprocessor redefines nbconvert's display_data_priority without
     # making it configurable, so the HTML exporter's setting for it would be refused with
     # a warning; configurable again, as in nbgrader's own GetGrades.
     display_data_priority = List(NbGraderPreprocessor.display_data_priority.default_value).tag(config=True)
 
+    def preprocess(self, nb, resources):
+        self._hidden_ran = False
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(self, cell, resources, cell_index):
-        if cell.cell_type != "code":
+        if not is_autograder_test(cell):
             return cell, resources
+        hidden = self._hidden_lines(cell.source)
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
-        if utils.is_grade(cell) and not utils.is_solution(cell):
+        if hidden or self._hidden_ran:
+            cell.outputs = verdict(cell.outputs, hidden, self._hidden_ran)
+        else:
             cell.outputs = [self._plain(output) for output in cell.outputs]
+        self._hidden_ran = self._hidden_ran or bool(hidden)
         return cell, resources
+
+    def _hidden_lines(self, source: str) -> set[int]:
+        """Line numbers (from 1) of the hidden regions, markers included."""
+        hidden, inside = set(), False
+        for number, line in enumerate(source.split("\n"), start=1):
+            if self.begin_test_delimeter in line:
+                inside = True
+            if inside:
+                hidden.add(number)
+            if self.end_test_delimeter in line:
+                inside = False
+        return hidden
 
     @staticmethod
     def _plain(output):
         if output.output_type != "error":
             return output
-        ename, evalue = plain_text(output.ename), plain_text(output.evalue or "")
-        message = f"{ename}: {evalue}" if evalue else ename
-        return new_output("error", ename=ename, evalue=evalue, traceback=[message])
+        return plain_error(output.ename, output.evalue or "")
+
+
+def plain_error(ename, evalue):
+    ename, evalue = plain_text(ename), plain_text(evalue)
+    message = f"{ename}: {evalue}" if evalue else ename
+    return new_output("error", ename=ename, evalue=evalue, traceback=[message])
+
+
+# Errors the grader writes itself (faults.py, execute.py): fixed sentences, shown as they are.
+GRADER_ERRORS = {
+    "NotGraded",
+    "GraderError",
+    "CellTimeoutError",
+    "CallTimeoutError",
+    "NotebookTimeLimit",
+    "KernelDied",
+    "GradingStopped",
+}
+CELL_FRAME = re.compile(r"Cell In\[\d+\], line (\d+)")
+PASSED = "This check passed."
+HIDDEN_FAILED = "a hidden check of this step failed."
+MESSAGE_WITHHELD = (
+    "this check failed; run the test cell in your notebook to see its message "
+    "(it is not shown here because hidden checks ran before it)."
+)
+
+
+def verdict(outputs, hidden: set[int], hidden_ran_before: bool) -> list:
+    """A test cell's outputs reduced to its verdict (see HideHiddenTests): `hidden` are the
+    cell's hidden line numbers, `hidden_ran_before` whether an earlier cell had hidden tests."""
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    if not errors:
+        return [new_output("stream", name="stdout", text=PASSED + "\n")]
+    error = errors[0]
+    ename, evalue = str(error.get("ename", "")), str(error.get("evalue", "") or "")
+    traceback = [str(line) for line in error.get("traceback") or []]
+    if ename in GRADER_ERRORS and traceback == [f"{ename}: {evalue}"]:
+        return [plain_error(ename, evalue)]
+    lines = [int(n) for n in CELL_FRAME.findall(plain_text("\n".join(traceback)))]
+    if not lines or any(n in hidden for n in lines):
+        return [plain_error(ename, HIDDEN_FAILED)]
+    if hidden_ran_before or max(lines) > min(hidden, default=max(lines)):
+        return [plain_error(ename, MESSAGE_WITHHELD)]
+    return [plain_error(ename, evalue)]
 
 
 class DescribeStudentFigures(Preprocessor):
@@ -97,7 +166,12 @@ class FeedbackSummary(Preprocessor):
     """Put a summary at the top of the feedback: points per graded cell as the
     gradebook has them (manual grades included), the reason for each lost point,
     and the pictures the assignment's plugin draws from what the checker
-    measured (plugins.py)."""
+    measured (plugins.py).
+
+    The summary is an HTML cell built with html.escape around every piece of text, never
+    Markdown: reasons quote student-controlled text (exception messages, type names), and
+    Markdown would turn `[x](javascript:...)` or `![](http://...)` in them into a live link
+    or an external picture."""
 
     enabled = True
 
@@ -119,19 +193,44 @@ class FeedbackSummary(Preprocessor):
                 total += score
                 points = f"{score:g} / {max_score:g}"
                 reason = "passed" if score == max_score else _reason(cell)
-            rows.append(f"| {table_cell(plugins.step_title(assignment, grade_id))} | {points} | {table_cell(reason)} |")
+            title = plugins.step_title(assignment, grade_id)
+            rows.append(f"<tr><td>{table_cell(title)}</td><td>{points}</td><td>{table_cell(reason)}</td></tr>")
         meta = nb.metadata.get("coursetools", {})
+        meta = meta if isinstance(meta, dict) else {}
         pending = f" (+ {by_hand:g} points still to be graded by your instructor)" if by_hand else ""
-        parts = [f"# Your result: {total:g} / {max_total:g}{pending}", ""]
+        parts = [f"<h1>Your result: {total:g} / {max_total:g}{pending}</h1>"]
         if meta.get("fault"):
-            parts += [f"**Grading stopped early:** {table_cell(meta['fault'], 600)}.", ""]
-        parts += ["| step | points | what the grader found |", "|---|---|---|", *rows, ""]
+            parts.append(f"<p><strong>Grading stopped early:</strong> {table_cell(meta['fault'], 600)}.</p>")
         parts += [
-            f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{png}"/>'
-            for alt, png in plugins.pictures(assignment, meta.get("insights") or {})
+            "<table>",
+            "<thead><tr><th>step</th><th>points</th><th>what the grader found</th></tr></thead>",
+            "<tbody>",
+            *rows,
+            "</tbody></table>",
         ]
-        nb.cells.insert(0, new_markdown_cell("\n".join(parts)))
+        parts += [
+            f'<img alt="{table_cell(alt, 200)}" src="data:image/png;base64,{png}"/>'
+            for alt, png in self._pictures(assignment, meta.get("insights"), info)
+        ]
+        nb.cells.insert(0, new_raw_cell("\n".join(parts), metadata={"raw_mimetype": "text/html"}))
         return nb, resources
+
+    def _pictures(self, assignment, insights, info) -> list[tuple[str, str]]:
+        """The plugin's pictures that are real PNGs; none when drawing fails on this student's numbers."""
+        if not isinstance(insights, dict) or not insights:
+            return []
+        try:
+            drawn = [(str(alt), picture("image/png", png)) for alt, png in plugins.pictures(assignment, insights)]
+        except Exception as error:  # a plugin's bug or odd numbers must not cost the student their feedback
+            self.log.warning(
+                "No feedback pictures for %s: the plugin of %s failed (%s: %s)",
+                info.get("student"),
+                assignment,
+                type(error).__name__,
+                error,
+            )
+            return []
+        return [(alt, png) for alt, png in drawn if png]
 
 
 def _recorded_grades(info: dict) -> dict[str, tuple[float | None, float]]:
@@ -168,6 +267,22 @@ def _reason(cell) -> str:
         if output.output_type == "stream" and output.name == "stderr":
             return "the check wrote an error message: " + plain_text(output.text)[:200]
     return "failed"
+
+
+def finite_curve(values, max_points: int = 500, bound: float = 1e6) -> list[float]:
+    """A curve's values fit to draw: plain floats, at most `max_points`, each clipped to
+    +-`bound`; values that are not finite numbers become gaps (NaN), so the epochs stay in place.
+    Histories come from the student's objects: NaN, inf or 1e308 must not break a picture."""
+    if not isinstance(values, (list, tuple)):
+        return []
+    curve = []
+    for value in values[:max_points]:
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            number = math.nan
+        curve.append(min(max(number, -bound), bound) if math.isfinite(number) else math.nan)
+    return curve if any(math.isfinite(v) for v in curve) else []
 
 
 def figure_png(fig) -> str:

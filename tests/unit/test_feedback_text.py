@@ -1,9 +1,11 @@
 """Feedback text is safe to print: no terminal codes, no student markup that runs."""
 
 import pytest
+from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from coursetools.feedback import SanitizeStudentMarkup, plain_text, table_cell
+from coursetools import feedback
+from coursetools.feedback import FeedbackSummary, HideHiddenTests, SanitizeStudentMarkup, plain_text, table_cell
 
 pytestmark = pytest.mark.unit
 
@@ -35,3 +37,72 @@ def test_student_markup_is_sanitized_before_the_summary():
     text = str(clean)
     assert "<script" not in text and "<img src=x onerror" not in text and "alert('js')" not in text
     assert "<b>hi</b>" in text
+
+
+def _test_cell(source, outputs, grade_id="test-step"):
+    cell = new_code_cell(source, metadata={"nbgrader": {"grade": True, "grade_id": grade_id, "points": 1}})
+    cell.outputs = outputs
+    return cell
+
+
+def _error(ename, evalue, line):
+    return new_output(
+        "error", ename=ename, evalue=evalue, traceback=[f"\x1b[0;31m---\x1b[0m\nCell In[3], line {line}\n", "x"]
+    )
+
+
+def test_the_summary_shows_student_text_as_inert_text():
+    hostile = "[click me](javascript:alert(1)) ![x](http://tracker.example/p.png) <img src=x onerror=alert(1)>"
+    nb = new_notebook(cells=[_test_cell("assert f(1) == 2", [new_output("error", ename="ValueError", evalue=hostile)])])
+    nb.metadata["coursetools"] = {"fault": "the kernel said [x](javascript:alert(2))", "insights": {}}
+    summary, _ = FeedbackSummary()(nb, {})
+    cell = summary.cells[0]
+    assert cell.cell_type == "raw" and cell.metadata["raw_mimetype"] == "text/html", "HTML, never Markdown"
+    soup = BeautifulSoup(cell.source, "html.parser")
+    assert [t.name for t in soup.find_all(["a", "img", "script"])] == []
+    assert "[click me](javascript:alert(1))" in soup.get_text() and "&lt;img src=x" in cell.source
+
+
+def test_a_plugin_that_fails_on_a_students_numbers_costs_only_the_pictures(monkeypatch):
+    def broken(assignment, insights):
+        raise ValueError("Axis limits cannot be NaN or Inf")
+
+    monkeypatch.setattr(feedback.plugins, "pictures", broken)
+    nb = new_notebook(cells=[_test_cell("assert True", [])])
+    nb.metadata["coursetools"] = {"insights": {"history": {"loss": [float("nan")]}}}
+    summary, _ = FeedbackSummary()(nb, {"nbgrader": {"assignment": "any", "student": "s"}})
+    assert "Your result: 1 / 1" in summary.cells[0].source and "<img" not in summary.cells[0].source
+
+
+def test_a_test_with_hidden_parts_shows_only_its_verdict():
+    source = "assert f(1) == 1, 'f(1) should be 1'\n### BEGIN HIDDEN TESTS\nassert f(SECRET) == 2, 'hidden'\n### END HIDDEN TESTS"
+    printed = new_output("stream", name="stdout", text="SECRET=[2.0, 4.0]\n")
+    cases = {
+        "visible line": ([_error("AssertionError", "f(1) should be 1", 1)], "AssertionError: f(1) should be 1"),
+        "hidden line": ([printed, _error("ValueError", "array([2.0, 4.0])", 3)], "a hidden check of this step failed"),
+        "no line found": ([_error("ValueError", "array([2.0, 4.0])", "?")], "a hidden check of this step failed"),
+        "passed": ([printed], "This check passed."),
+    }
+    for name, (outputs, shown) in cases.items():
+        nb, _ = HideHiddenTests()(new_notebook(cells=[_test_cell(source, outputs)]), {})
+        text = str(nb.cells[0].outputs)
+        assert shown in text and "2.0" not in text and "SECRET" not in nb.cells[0].source, name
+
+
+def test_after_a_hidden_test_a_visible_test_shows_no_message_a_student_function_could_fill():
+    hidden = _test_cell("### BEGIN HIDDEN TESTS\ng(SECRET)\n### END HIDDEN TESTS", [], "test-one")
+    later = _test_cell("assert h() == 0, f'h() gave {h()}'", [_error("AssertionError", "h() gave 4.0", 1)], "test-two")
+    nb, _ = HideHiddenTests()(new_notebook(cells=[hidden, later]), {})
+    assert "4.0" not in str(nb.cells[1].outputs) and "AssertionError" in str(nb.cells[1].outputs)
+
+
+def test_a_visible_only_test_before_any_hidden_one_keeps_its_output():
+    cell = _test_cell("print('ok'); assert x == 1, 'x should be 1'", [_error("AssertionError", "x should be 1", 1)])
+    nb, _ = HideHiddenTests()(new_notebook(cells=[cell]), {})
+    assert nb.cells[0].outputs[0].traceback == ["AssertionError: x should be 1"]
+
+
+def test_hidden_test_markers_in_a_students_cell_break_nothing():
+    student = new_code_cell("### BEGIN HIDDEN TESTS\nprint('mine')", metadata={"nbgrader": {"solution": True}})
+    nb, _ = HideHiddenTests()(new_notebook(cells=[student, new_markdown_cell("### END HIDDEN TESTS")]), {})
+    assert nb.cells[0].source == "### BEGIN HIDDEN TESTS\nprint('mine')"
