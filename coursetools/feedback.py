@@ -13,8 +13,7 @@ import math
 import re
 
 from nbconvert.preprocessors import Preprocessor
-from nbconvert.preprocessors.sanitize import SanitizeHTML
-from nbformat.v4 import new_output, new_raw_cell
+from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests
@@ -26,12 +25,16 @@ from coursetools.assignments import is_autograder_test
 from coursetools.manual_review import could_not_check
 from coursetools.safe_outputs import picture, plain_text
 
+# Characters Markdown or MathJax would read as syntax, written as HTML character references:
+# a reference is never syntax, so student text stays text even inside the Markdown cell.
+MARKUP_CHARACTERS = {c: f"&#{ord(c)};" for c in "\\`*_[]()!|$~"}
+
 
 def table_cell(text: str, limit: int = 400) -> str:
-    """One piece of the summary's HTML: escaped, on one line, bounded."""
+    """One piece of the summary's HTML: escaped (HTML, Markdown, MathJax), on one line, bounded."""
     text = " ".join(plain_text(text).split())
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return html.escape(text).replace("|", "&#124;")
+    return "".join(MARKUP_CHARACTERS.get(c, c) for c in html.escape(text))
 
 
 class HideHiddenTests(ClearHiddenTests):
@@ -154,12 +157,7 @@ class DescribeStudentFigures(Preprocessor):
         return cell, resources
 
 
-class SanitizeStudentMarkup(SanitizeHTML):
-    """nbconvert's SanitizeHTML, on in nbgrader's feedback pipeline (nbgrader does not enable
-    preprocessors by itself): student Markdown and HTML lose scripts and event handlers,
-    JavaScript outputs are dropped."""
-
-    enabled = True
+MATHJAX_IGNORE = "tex2jax_ignore mathjax_ignore"  # MathJax 2's and 3's class for "no TeX in here"
 
 
 class FeedbackSummary(Preprocessor):
@@ -168,10 +166,13 @@ class FeedbackSummary(Preprocessor):
     and the pictures the assignment's plugin draws from what the checker
     measured (plugins.py).
 
-    The summary is an HTML cell built with html.escape around every piece of text, never
-    Markdown: reasons quote student-controlled text (exception messages, type names), and
-    Markdown would turn `[x](javascript:...)` or `![](http://...)` in them into a live link
-    or an external picture."""
+    The summary is one HTML block built with table_cell() around every piece of text:
+    reasons quote student-controlled text (exception messages, type names), and Markdown
+    would turn `[x](javascript:...)` or `![](http://...)` in them into a live link or an
+    external picture, MathJax `$\\href{...}$` into a link. The block has no blank line, so
+    Markdown passes it on untouched (an HTML block), and it is marked for MathJax to skip.
+    (nbconvert's templates clean raw cells with a filter that escapes headings and pictures,
+    so the summary is a Markdown cell.)"""
 
     enabled = True
 
@@ -198,7 +199,10 @@ class FeedbackSummary(Preprocessor):
         meta = nb.metadata.get("coursetools", {})
         meta = meta if isinstance(meta, dict) else {}
         pending = f" (+ {by_hand:g} points still to be graded by your instructor)" if by_hand else ""
-        parts = [f"<h1>Your result: {total:g} / {max_total:g}{pending}</h1>"]
+        parts = [
+            f'<div class="{MATHJAX_IGNORE}">',
+            f"<h1>Your result: {total:g} / {max_total:g}{pending}</h1>",  # the grader's numbers only
+        ]
         if meta.get("fault"):
             parts.append(f"<p><strong>Grading stopped early:</strong> {table_cell(meta['fault'], 600)}.</p>")
         parts += [
@@ -212,7 +216,8 @@ class FeedbackSummary(Preprocessor):
             f'<img alt="{table_cell(alt, 200)}" src="data:image/png;base64,{png}"/>'
             for alt, png in self._pictures(assignment, meta.get("insights"), info)
         ]
-        nb.cells.insert(0, new_raw_cell("\n".join(parts), metadata={"raw_mimetype": "text/html"}))
+        parts.append("</div>")
+        nb.cells.insert(0, new_markdown_cell("\n".join(parts)))
         return nb, resources
 
     def _pictures(self, assignment, insights, info) -> list[tuple[str, str]]:

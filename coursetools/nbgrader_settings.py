@@ -50,7 +50,7 @@ def apply(c) -> None:
     from nbgrader.converters.autograde import Autograde
 
     from coursetools.execute import SandboxedExecute
-    from coursetools.feedback import DescribeStudentFigures, FeedbackSummary, HideHiddenTests, SanitizeStudentMarkup
+    from coursetools.feedback import DescribeStudentFigures, FeedbackSummary, HideHiddenTests
     from coursetools.manual_review import SaveAutoGradesOrReview
     from coursetools.restore_cells import RestoreLockedCells
     from coursetools.safe_outputs import SanitizeStudentOutputs
@@ -72,14 +72,15 @@ def apply(c) -> None:
     from nbgrader.converters.generate_feedback import GenerateFeedback
 
     # The student's cells show their own run's outputs, test cells only what hidden tests allow
-    # (submitted_outputs.py, feedback.py). Student markup is sanitized again before the
-    # grader's own summary goes on top, so it cannot run scripts in the feedback page.
+    # (submitted_outputs.py, feedback.py). What the student wrote is made safe again
+    # (safe_outputs.py: a no-op on what autograde made safe) before the grader's own summary
+    # goes on top, so nothing in the feedback page runs.
     c.ShowSubmittedOutputs.submitted_directory = str(root / "submitted")
     c.GenerateFeedback.preprocessors = [
         ShowSubmittedOutputs,
         HideHiddenTests,
         *GenerateFeedback.preprocessors.default(),
-        SanitizeStudentMarkup,
+        SanitizeStudentOutputs,
         DescribeStudentFigures,
         FeedbackSummary,
     ]

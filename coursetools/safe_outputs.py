@@ -120,7 +120,7 @@ def safe_output(output) -> NotebookNode | None:
             size = {k: int(v) for k, v in size.items() if isinstance(v, (int, float)) and 0 < v < 10_000}
             if size:
                 metadata[mime] = size
-        elif mime == "text/html" and (clean := clean_html(plain_text(value))).strip():
+        elif mime == "text/html" and (clean := clean_html(plain_text(value))).strip() and not names_script_url(clean):
             kept[mime] = clean
         elif mime != "text/plain":
             dropped.append(plain_text(mime, 100))
@@ -175,13 +175,16 @@ class _Inspector(HTMLParser):
         self.unsafe = True
 
 
+def names_script_url(text: str) -> bool:
+    """Whether the text holds a script URL as a browser, Markdown or MathJax (`\\href`) would read it."""
+    as_read = html.unescape(html.unescape(text)).replace("\\", "")
+    as_read = "".join(c for c in as_read if c.isprintable() and not c.isspace())
+    return bool(SCRIPT_SCHEMES.search(as_read))
+
+
 def markdown_is_safe(source: str) -> bool:
     """True when the Markdown renders to plain formatting and names no script URL."""
-    if len(source) > MAX_MARKDOWN_CHARS:
-        return False
-    as_read = html.unescape(html.unescape(source)).replace("\\", "")
-    as_read = "".join(c for c in as_read if c.isprintable() and not c.isspace())
-    if SCRIPT_SCHEMES.search(as_read):
+    if len(source) > MAX_MARKDOWN_CHARS or names_script_url(source):
         return False
     inspector = _Inspector()
     inspector.feed(markdown2html(source))
@@ -189,19 +192,26 @@ def markdown_is_safe(source: str) -> bool:
     return not inspector.unsafe
 
 
+LITERAL_NOTE = "*[The grader shows this answer as plain text: it held markup that could run in a browser.]*"
+LITERAL = re.compile(re.escape(LITERAL_NOTE) + r"\n\n(`{3,})text\n(.*)\n\1", re.DOTALL)
+
+
 def literal_markdown(source: str) -> str:
     """Markdown that shows `source` word for word as text: a fenced block longer than any fence in it."""
     text = plain_text(source, MAX_MARKDOWN_CHARS)
     fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
-    return (
-        "*[The grader shows this answer as plain text: it held markup that could run in a browser.]*\n\n"
-        f"{fence}text\n{text}\n{fence}"
-    )
+    return f"{LITERAL_NOTE}\n\n{fence}text\n{text}\n{fence}"
+
+
+def is_literal(source: str) -> bool:
+    """Whether the cell is already what literal_markdown() makes (feedback sanitizes graded notebooks again)."""
+    found = LITERAL.fullmatch(source)
+    return bool(found) and literal_markdown(found.group(2)) == source
 
 
 def safe_markdown_cell(cell) -> None:
     source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
-    if not markdown_is_safe(source):
+    if not (is_literal(source) or markdown_is_safe(source)):
         cell.source = literal_markdown(source)
     attachments = cell.get("attachments")
     if isinstance(attachments, dict):

@@ -42,7 +42,8 @@ def render_as_formgrader(path: Path) -> str:
 
 
 def live_parts(page: str) -> list[str]:
-    """Everything in the notebook part of the page that a browser would run or load as a document."""
+    """Everything in the notebook part of the page (formgrader or feedback: both templates put it
+    in #notebook-container) that a browser would run, load as a document, or fetch from elsewhere."""
     soup = BeautifulSoup(page, "html.parser")
     notebook = soup.find(id="notebook-container")
     assert notebook is not None, "the formgrade template's notebook container is missing"
@@ -54,4 +55,6 @@ def live_parts(page: str) -> list[str]:
                 found.append(f"<{tag.name} {name}=...>")
             if name.lower() in URL_ATTRIBUTES and SCRIPT_URL.match("".join(value.split())):
                 found.append(f"<{tag.name} {name}={value[:40]}>")
+            if name.lower() == "src" and re.match(r"\s*(https?:)?//", value):  # a picture that reports the viewer
+                found.append(f"<{tag.name} src={value[:40]}>")
     return found

@@ -108,3 +108,17 @@ def test_honest_markdown_is_kept_as_written(text):
     assert markdown_is_safe(text)
     nb, _ = SanitizeStudentOutputs()(new_notebook(cells=[new_markdown_cell(text)]), {})
     assert nb.cells[0].source == text  # unchanged: an unchanged release answer keeps its checksum
+
+
+def test_html_whose_text_mathjax_would_make_a_script_link_falls_back_to_text():
+    kept = safe_output(
+        new_output("display_data", data={"text/html": "<td>$\\href{javascript:alert(1)}{x}$</td>", "text/plain": "t"})
+    )
+    assert dict(kept.data) == {"text/plain": "t"}
+
+
+def test_an_answer_shown_as_text_stays_the_same_when_sanitized_again():
+    once, _ = SanitizeStudentOutputs()(new_notebook(cells=[new_markdown_cell(HOSTILE_MARKDOWN[1])]), {})
+    twice, _ = SanitizeStudentOutputs()(nbformat.from_dict(once), {})
+    assert twice.cells[0].source == once.cells[0].source != HOSTILE_MARKDOWN[1]
+    assert HOSTILE_MARKDOWN[1] in once.cells[0].source
