@@ -26,7 +26,6 @@ import argparse
 import os
 import shutil
 import sys
-import zipfile
 from pathlib import Path
 
 import nbformat
@@ -34,6 +33,7 @@ import nbformat
 import course_config
 from coursetools import data, exchange, feedback_runs, jupyter_roles, kernelspec, samples, validation
 from coursetools.assignments import STUDENT_KERNEL_TAG, notebooks
+from coursetools.collect_source import collect_path
 from coursetools.grading import grade_students
 from coursetools.nbgrader_cli import (
     CommandError,
@@ -45,6 +45,7 @@ from coursetools.nbgrader_cli import (
     total,
 )
 from coursetools.report import write_class_report, write_course_totals, write_steps_csv
+from coursetools.safe_copy import Collection
 from coursetools.selfcheck import run_checks
 
 ROOT = course_config.COURSE_ROOT
@@ -115,35 +116,37 @@ def cmd_collect(args) -> None:
     source = Path(args.source)
     if not source.exists():
         raise CommandError(f"{source} does not exist: give a folder or a .zip of submissions.")
-    if source.is_dir() and students_in(source, args.assignment):
-        # Already nbgrader's layout: <student>/<assignment>/<notebook>.
-        collected = students_in(source, args.assignment)
-        for student in collected:
-            dest = ROOT / "submitted" / student / args.assignment
-            if dest.exists():
-                shutil.rmtree(dest)
-            shutil.copytree(source / student / args.assignment, dest)
-    else:
-        # LMS downloads: files named <student>_<notebook> loose or in zips, collected by nbgrader.
-        archive = ROOT / "downloaded" / args.assignment / "archive"
-        if archive.exists():
-            shutil.rmtree(archive)
-        archive.mkdir(parents=True)
-        for path in [source] if source.is_file() else sorted(p for p in source.iterdir() if p.is_file()):
-            if path.suffix == ".zip" and not zipfile.is_zipfile(path):
-                raise CommandError(
-                    f"{path} is not a zip archive (damaged or renamed?); download it again from the LMS."
-                )
-            shutil.copy(path, archive / path.name)
-        before = set(students_in(ROOT / "submitted", args.assignment))
-        nbgrader(ROOT, "zip_collect", args.assignment, "--force")
-        collected = sorted(set(students_in(ROOT / "submitted", args.assignment)) - before)
-    if not collected:
+    result = collect_path(
+        source,
+        ROOT,
+        args.assignment,
+        course_config.SUBMISSION_MAX_MB * 1_000_000,
+        course_config.SUBMISSION_FILENAME_PATTERN,
+    )
+    if not (result.collected or result.refused):
         raise CommandError(
             f"No submissions found in {source}: expected <student>/{args.assignment}/*.ipynb "
             f"folders, or files named <student>_<notebook>.ipynb (alone or in .zip files)."
         )
-    say(f"Collected {len(collected)} submission(s) into submitted/: {', '.join(collected)}")
+    report_collection(result, f"Collected {len(result.collected)} submission(s) into submitted/")
+
+
+def report_collection(result: Collection, collected: str) -> None:
+    """What a collect did; exit status 1 if anything was refused (the rest is collected)."""
+    if result.collected:
+        say(f"{collected}: {', '.join(result.collected)}")
+    if result.unchanged:
+        say(f"Unchanged since they were collected: {', '.join(result.unchanged)}")
+    if result.skipped:
+        listed = ", ".join(result.skipped[:10]) + (
+            f" and {len(result.skipped) - 10} more" if len(result.skipped) > 10 else ""
+        )
+        say(f"Skipped {len(result.skipped)} file(s) naming no student (SUBMISSION_FILENAME_PATTERN): {listed}")
+    if result.refused:
+        raise CommandError(
+            ("Not collected (the rest was):" if result.collected or result.unchanged else "Nothing collected:")
+            + "".join(f"\n  {who}: {why}" for who, why in result.refused.items())
+        )
 
 
 def exchange_root() -> Path:
@@ -196,19 +199,13 @@ def collect_from_exchange(assignment: str) -> None:
     result = exchange.collect(inbound, ROOT / "submitted", assignment, course_config.SUBMISSION_MAX_MB * 1_000_000)
     if not (result.collected or result.unchanged or result.refused):
         raise CommandError(f"No submissions of {assignment} in the exchange ({inbound}) yet.")
-    if result.collected:
-        say(
-            f"Collected the latest submission of {len(result.collected)} student(s) from the exchange into "
-            f"submitted/: {', '.join(result.collected)}"
+    try:
+        report_collection(
+            result,
+            f"Collected the latest submission of {len(result.collected)} student(s) from the exchange into submitted/",
         )
-    if result.unchanged:
-        say(f"Unchanged since they were collected: {', '.join(result.unchanged)}")
-    if result.refused:
-        raise CommandError(
-            "Not collected (the rest was):\n  "
-            + "\n  ".join(f"{student}: {why}" for student, why in result.refused.items())
-            + "\nAsk these students to submit again from their Assignments list."
-        )
+    except CommandError as error:
+        raise CommandError(f"{error}\nAsk these students to submit again from their Assignments list.") from None
 
 
 def cmd_release_feedback(args) -> None:

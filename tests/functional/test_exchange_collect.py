@@ -117,7 +117,7 @@ def test_no_folder_trick_stops_collect_or_backdates_a_submission(tmp_path):
     assert result.collected == ["daemon", "heidi"]
     assert "nests folders more than 20 deep" in result.refused["grace"]
     assert "claims to be daemon's" in result.refused["folder daemon+ps1+2099-01-01 00:00:00.000000 UTC+r4nd0m"]
-    # Written by the grader: the folder's name, or the time its files last changed if much later.
+    # Written by the grader from the folder's inode change time, never the student's timestamp.txt.
     heidi = submitted / "heidi" / "ps1"
     assert (heidi / "timestamp.txt").read_text().endswith(" UTC") and "not a date" not in (
         heidi / "timestamp.txt"

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 import course_config
-from coursetools.nbgrader_cli import make_course_copy, nbgrader
+from coursetools.nbgrader_cli import make_course_copy
 
 ROOT = course_config.COURSE_ROOT
 EXAMPLES = ROOT / "examples" / "submitted"
@@ -44,12 +44,13 @@ def test_self_check_of_a_missing_notebook_is_a_clear_error():
 @pytest.mark.functional
 def test_collect_from_an_lms_zip(tmp_path):
     course = make_course_copy(tmp_path / "course")
-    nbgrader(course, "generate_assignment", "ps1", "--force")
     archive = tmp_path / "downloads.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for student in ("alice", "bob"):
             zf.write(EXAMPLES / "reference-solution" / "ps1" / "fashion_mnist.ipynb", f"{student}_fashion_mnist.ipynb")
     result = cli(course, "collect", str(archive))
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "Collected 2 submission(s) into submitted/: alice, bob" in result.stdout
     for student in ("alice", "bob"):
         assert (course / "submitted" / student / "ps1" / "fashion_mnist.ipynb").is_file()
+    assert not (course / "downloaded").exists()  # unpacked in a private staging folder, removed
