@@ -51,8 +51,8 @@ NOT_CARRIED = {
     "not-a-number": "it is a numpy value that is not a number",
     "object-array": "it is a numpy array of Python objects",
     "symbolic": "it is a symbolic tensor without values",
-    "other-kind": "it is an object of a kind the grader does not read (an instance of a class defined "
-    "in the notebook, a generator, an iterator, ...)",
+    "other-kind": "it is an object of a kind tests cannot read, such as an instance of a class defined "
+    "in the notebook, a generator or an iterator",
     "model-not-saved": "Keras could not save the model",
     "model-refused": "the model uses parts other than Keras's own layers, losses, metrics, activations, "
     "initializers, regularizers, constraints and optimizers, or layers that run arbitrary code (Lambda, ...)",
