@@ -175,3 +175,34 @@ def test_keras_own_parts_in_every_form_cross_and_compute_the_same(tmp_path, form
     original, carried = model.layers[0].get_config(), loaded.layers[0].get_config()
     for key in ("activation", "kernel_initializer", "kernel_regularizer", "kernel_constraint", "bias_constraint"):
         assert carried[key] == original[key], key
+
+
+@pytest.mark.parametrize(
+    "loss, metrics",
+    [
+        ("categorical_crossentropy", ["accuracy"]),
+        (lambda: keras.losses.categorical_crossentropy, lambda: [keras.metrics.categorical_accuracy]),
+        (lambda: keras.losses.CategoricalCrossentropy(), lambda: [keras.metrics.CategoricalAccuracy()]),
+    ],
+    ids=["strings", "functions", "objects"],
+)
+def test_ps1_compile_check_accepts_each_form_once_carried(tmp_path, loss, metrics):
+    """ps1's hidden compile check, run as the checker runs it, on a carried untrained model."""
+    import nbformat
+
+    import course_config
+
+    source = nbformat.read(course_config.COURSE_ROOT / "source" / "ps1" / "fashion_mnist.ipynb", as_version=4)
+    (check,) = [
+        c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test-compile-model"
+    ]
+    model = keras.Sequential(
+        [keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )
+    model.compile(
+        optimizer="adam",
+        loss=loss() if callable(loss) else loss,
+        metrics=metrics() if callable(metrics) else metrics,
+    )
+    carriers.export_names({"model": model}, ["model"], str(tmp_path))
+    exec(check, {"model": load(tmp_path)})  # raises AssertionError if the check fails
