@@ -19,6 +19,9 @@ from coursetools.errors import CommandError
 # that deletes or rebinds a student's global name). Such a test runs in the
 # student's kernel, as stock nbgrader runs every test, and is not tamper-proof.
 STUDENT_KERNEL_TAG = "run-in-student-kernel"
+# Cell tag for a test whose values the grader may be unable to carry to the checker (see
+# manual_review.py): such a test then waits for a grade by hand instead of scoring 0.
+MANUAL_REVIEW_TAG = "manual-review-if-uncheckable"
 
 
 def entry(assignment: str) -> dict:
@@ -67,13 +70,23 @@ def is_autograder_test(cell) -> bool:
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
-def marked_for_student_kernel(nb) -> list[str]:
-    """grade_ids of the test cells the instructor tagged to run in the student's kernel."""
+def tagged_tests(nb, tag: str) -> list[str]:
+    """grade_ids of the test cells the instructor tagged `tag` (read from source/, never a submission)."""
     return [
         c.metadata["nbgrader"]["grade_id"]
         for c in nb.cells
-        if is_autograder_test(c) and STUDENT_KERNEL_TAG in c.metadata.get("tags", [])
+        if is_autograder_test(c) and tag in c.metadata.get("tags", [])
     ]
+
+
+def marked_for_student_kernel(nb) -> list[str]:
+    """grade_ids of the test cells the instructor tagged to run in the student's kernel."""
+    return tagged_tests(nb, STUDENT_KERNEL_TAG)
+
+
+def marked_for_manual_review(nb) -> list[str]:
+    """grade_ids of the test cells the instructor lets go to manual grading when a value cannot be checked."""
+    return tagged_tests(nb, MANUAL_REVIEW_TAG)
 
 
 def source_notebook(assignment: str, notebook: str, root: Path | None = None):

@@ -17,7 +17,9 @@ Only plain data crosses, as a JSON tree plus side files in a folder:
 |   function, class, lambda, ...)         |   student's sandboxed kernel (see CheckerBridge)  |
 
 Anything else arrives as an `UngradableValue` that names the variable and why
-it could not be carried as soon as a test touches it.
+it could not be carried as soon as a test touches it. The why is one of the fixed
+sentences of NOT_CARRIED: nothing the student wrote (a type's name, an exception's
+message) reaches a grader's message.
 
 This module is self-contained: the grader sends its source as text to the
 student's kernel (the sandbox cannot import this package), and imports it in
@@ -41,6 +43,34 @@ class NotCarried(TypeError):
     """A value the grader cannot carry between the kernels."""
 
 
+# Why a value was not carried, in fixed words: the reading side shows a reason only when it
+# is one of these, so a crafted manifest can pick among them and say nothing else.
+NOT_CARRIED = {
+    "too-many": f"it has more than {MAX_ITEMS:,} elements (a numpy array has no such limit)",
+    "too-deep": f"it is nested more than {MAX_DEPTH} levels deep or contains itself",
+    "not-a-number": "it is a numpy value that is not a number",
+    "object-array": "it is a numpy array of Python objects",
+    "symbolic": "it is a symbolic tensor without values",
+    "other-kind": "it is an object of a kind tests cannot read, such as an instance of a class defined "
+    "in the notebook, a generator or an iterator",
+    "model-not-saved": "Keras could not save the model",
+    "model-refused": "the model uses parts other than Keras's own layers, losses, metrics, activations, "
+    "initializers, regularizers, constraints and optimizers, or layers that run arbitrary code (Lambda, ...)",
+    "not-loaded": "the grader could not load it",
+}
+# What tests can read, for messages about what they cannot.
+SUPPORTED_KINDS = (
+    "numbers, booleans, None, strings, bytes, lists, tuples, dicts, sets, numpy numbers and arrays of "
+    "numbers, Keras models built from Keras's own layers, losses, metrics, activations, initializers, "
+    "regularizers and constraints, Keras training histories, and functions"
+)
+
+
+def not_carried_reason(text) -> str:
+    """`text` if it is one of the fixed reasons, else the generic one."""
+    return text if text in NOT_CARRIED.values() else NOT_CARRIED["other-kind"]
+
+
 # -- encoding (student kernel for variables and results; checker for call arguments) --------
 class Writer:
     """Encode values into `folder`: a JSON tree, arrays and models as side files."""
@@ -62,13 +92,13 @@ class Writer:
         """The JSON tree for `value`; raises NotCarried with the reason."""
         self.items += 1
         if self.items > MAX_ITEMS:
-            raise NotCarried(f"it has more than {MAX_ITEMS} elements; use a numpy array")
+            raise NotCarried(NOT_CARRIED["too-many"])
         if value is None or isinstance(value, (bool, int, str)):
             return value
         if isinstance(value, float):
             return {"$": "float", "value": repr(value)} if value != value or value in _INFINITIES else value
         if depth > MAX_DEPTH or id(value) in seen:
-            raise NotCarried("it is nested too deeply or contains itself")
+            raise NotCarried(NOT_CARRIED["too-deep"])
         inner = (*seen, id(value))
         if type(value) is list:
             return [self.encode(v, label, depth + 1, inner) for v in value]
@@ -88,7 +118,7 @@ class Writer:
         np, keras = self.np, self.keras
         if np is not None and isinstance(value, np.generic):
             if value.dtype.kind not in "biufc":
-                raise NotCarried(f"it is a numpy {value.dtype} scalar")
+                raise NotCarried(NOT_CARRIED["not-a-number"])
             return {"$": "npscalar", "dtype": value.dtype.str, "value": self.encode(value.item(), label)}
         if np is not None and isinstance(value, np.ndarray):
             return self._array(value, label)
@@ -98,7 +128,7 @@ class Writer:
             try:  # a TensorFlow tensor (tf.one_hot, tf.cast, ...): its values
                 return self._array(np.asarray(value), label)
             except (TypeError, ValueError, NotImplementedError):
-                raise NotCarried("it is a symbolic tensor without values") from None
+                raise NotCarried(NOT_CARRIED["symbolic"]) from None
         if keras is not None and isinstance(value, keras.callbacks.History):
             return {
                 "$": "history",
@@ -120,12 +150,12 @@ class Writer:
                 return self.encode(base(value), label, depth, seen)
         if callable(value):
             return self._callable(value)
-        raise NotCarried(f"it is a {type(value).__name__}")
+        raise NotCarried(NOT_CARRIED["other-kind"])
 
     def _array(self, value, label):
         np = self.np
         if value.dtype.hasobject:
-            raise NotCarried("it is a numpy array of Python objects")
+            raise NotCarried(NOT_CARRIED["object-array"])
         import zlib
 
         array = np.ascontiguousarray(value)
@@ -142,7 +172,10 @@ class Writer:
         name = _safe_file(label) + f"-{self.files}.keras"
         self.files += 1
         path = os.path.join(self.folder, name)
-        value.save(path)
+        try:
+            value.save(path)
+        except Exception:  # a layer of the student's own that Keras cannot save, say
+            raise NotCarried(NOT_CARRIED["model-not-saved"]) from None
         _name_activations_by_behaviour(self.keras, value, path)
         return {"$": "keras_model", "file": name}
 
@@ -315,8 +348,8 @@ def _remove_earlier_results(result_folder):
 
 
 def _unsupported(value, exc):
-    reason = str(exc) if isinstance(exc, NotCarried) else f"{type(exc).__name__}: {exc}"
-    return {"$": "unsupported", "type": type(value).__name__, "reason": reason[:300]}
+    """The record of a value not carried: a fixed reason, never the value's type name or text."""
+    return {"$": "unsupported", "reason": not_carried_reason(str(exc) if isinstance(exc, NotCarried) else "")}
 
 
 def _exception_record(exc):
@@ -368,7 +401,7 @@ class UngradableValue:
         object.__setattr__(self, "_explanation", explanation)
 
     def _refuse(self, *args, **kwargs):
-        raise NotCarried(f"`{self._name}` cannot be checked: {self._explanation}")
+        raise NotCarried(f"`{self._name}` cannot be checked: {self._explanation}; tests can read {SUPPORTED_KINDS}")
 
     def __getattr__(self, attr):
         self._refuse()
@@ -481,6 +514,7 @@ class Reader:
             path = self._inside(node["file"])
             if not self.trusted:
                 check_keras_archive(keras, path)
+            # safe_mode and no custom objects: the archive may name Keras's own parts only.
             return keras.saving.load_model(path, safe_mode=not self.trusted)
         if kind == "history":
             return TrainingHistory(
@@ -502,8 +536,8 @@ class Reader:
             return CallableProxy(
                 self.bridge,
                 node["id"],
-                str(node.get("name", "function"))[:100],
-                str(node.get("signature") or "(...)")[:300],
+                _identifier(node.get("name")),
+                _signature(node.get("signature")),
                 _text(node.get("doc")),
             )
         raise ValueError(f"unknown kind {kind!r}")
@@ -515,42 +549,91 @@ class Reader:
         return path
 
 
-# What a .keras archive from the student's side may name: public Keras classes and
-# functions of these namespaces, nothing else (keras.config, keras.utils, a student's
-# own classes, ...). Layers that run arbitrary code are refused even when public.
+# What a .keras archive from the student's side may name: public Keras classes of these
+# namespaces, and functions Keras registers as losses, metrics, activations, initializers,
+# regularizers or constraints; nothing else (keras.config, keras.utils, a student's own
+# classes and functions, ...). Layers that run arbitrary code are refused even when public.
 KERAS_NAMESPACES = (
     "keras", "keras.layers", "keras.models", "keras.initializers", "keras.regularizers",
     "keras.constraints", "keras.optimizers", "keras.optimizers.schedules", "keras.losses",
     "keras.metrics", "keras.activations",
 )  # fmt: skip
+# Keras's registries of functions: `keras.<kind>.get(name)` resolves a name in one. Keras
+# writes its own functions as {"module": "builtins", "class_name": "function", "config": name}
+# and loads them as `keras.<kind>.<name>` from the first of these that has it.
+KERAS_FUNCTION_REGISTRIES = ("losses", "metrics", "activations", "initializers", "regularizers", "constraints")
 KERAS_REFUSED = ("Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer")
 KERAS_ARCHIVE_FILES = ("config.json", "metadata.json", "model.weights.h5")
 MAX_KERAS_CONFIG_BYTES = 5_000_000
 
 
+class ArchiveRefused(ValueError):
+    """A .keras archive the checker does not load; the message is fixed grader text."""
+
+
 def check_keras_archive(keras, path):
-    """Refuse a .keras archive that names anything but public Keras classes and functions."""
+    """Refuse a .keras archive that names anything but Keras's own classes and registered functions."""
     import importlib
     import zipfile
 
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         if any(name not in KERAS_ARCHIVE_FILES and not name.startswith("assets/") for name in names):
-            raise ValueError("the model file holds more than a Keras model")
+            raise ArchiveRefused("the model file holds more than a Keras model")
         info = archive.getinfo("config.json")
         if info.file_size > MAX_KERAS_CONFIG_BYTES:
-            raise ValueError("the model's configuration is too large")
+            raise ArchiveRefused("the model's configuration is too large")
         config = json.loads(archive.read(info))
+    refused = ArchiveRefused(NOT_CARRIED["model-refused"])
     for entry in _named_objects(config):
         module, name = entry.get("module"), entry.get("class_name")
         target = entry.get("config") if name == "function" else name
-        if module not in KERAS_NAMESPACES or not isinstance(target, str) or not target.isidentifier():
-            raise ValueError(f"the model uses {module}.{target}, which is not part of Keras")
-        if target.startswith("_") or target in KERAS_REFUSED or entry.get("registered_name") not in (None, name):
-            raise ValueError(f"the model uses {target}, which the grader does not load")
-        found = getattr(importlib.import_module(module), target, None)
-        if found is None or (name == "function") == isinstance(found, type):
-            raise ValueError(f"the model uses {module}.{target}, which is not part of Keras")
+        if not isinstance(target, str) or not target.isidentifier() or target.startswith("_"):
+            raise refused
+        if target in KERAS_REFUSED or entry.get("registered_name") not in (None, name):
+            raise refused
+        if name == "function":
+            if _registered_keras_function(keras, module, target) is None:
+                raise refused
+            continue
+        found = getattr(importlib.import_module(module), target, None) if module in KERAS_NAMESPACES else None
+        if not isinstance(found, type):
+            raise refused
+
+
+def _registered_keras_function(keras, module, name):
+    """The function Keras loads for a config's function entry, if Keras registers it as a
+    loss, metric, activation, ... under that name (keras.losses.get(name), ...); else None.
+
+    Every namespace Keras may take it from must hold a registered function by that name, so
+    public helpers such as keras.losses.get or keras.activations.serialize are refused.
+    """
+    if module == "builtins":
+        kinds = KERAS_FUNCTION_REGISTRIES
+    elif isinstance(module, str) and module.startswith("keras.") and module[6:] in KERAS_FUNCTION_REGISTRIES:
+        kinds = (module[6:],)
+    else:
+        return None
+    found = []
+    for kind in kinds:
+        namespace = getattr(keras, kind)
+        function = getattr(namespace, name, None)
+        if function is None:
+            continue
+        if isinstance(function, type) or not callable(function):
+            return None
+        try:
+            namespace.get(name)  # resolved through the kind's registry, or refused
+        except (ValueError, TypeError):
+            return None
+        if keras.saving.get_registered_name(function) != name:
+            return None
+        found.append(function)
+    # An object registered under the name would be loaded first (Keras's custom objects).
+    registered = keras.saving.get_registered_object(name)
+    if not found or (registered is not None and registered not in found):
+        return None
+    return found[0]
 
 
 def _named_objects(node, depth=0):
@@ -586,20 +669,20 @@ def load_names(names, folder, namespace, protected=(), bridge=None):
 
 
 def decode_or_explain(reader, entry, what, name):
-    """The decoded value, or an UngradableValue saying why there is none."""
+    """The decoded value, or an UngradableValue saying why there is none, in fixed words."""
     if isinstance(entry, dict) and entry.get("$") == "unsupported":
-        return UngradableValue(
-            name,
-            f"it is a {str(entry.get('type', 'value'))[:80]} the grader cannot carry to its checking kernel "
-            f"({str(entry.get('reason', ''))[:200]}); tests can read numbers, strings, lists, tuples, dicts, "
-            "sets, numpy arrays, Keras models and call functions",
-        )
+        return UngradableValue(name, not_carried_reason(entry.get("reason")))
     try:
-        return reader.decode(entry)
+        value = reader.decode(entry)
     except KeyboardInterrupt:
         raise
-    except BaseException as exc:  # noqa: B036 - a crafted entry must not stop the checker
-        return UngradableValue(name, f"the grader could not load it ({type(exc).__name__}: {str(exc)[:200]})")
+    except ArchiveRefused as exc:
+        return UngradableValue(name, str(exc))
+    except BaseException:  # noqa: B036 - a crafted entry must not stop the checker; its text is the student's
+        return UngradableValue(name, NOT_CARRIED["not-loaded"])
+    if isinstance(value, CallableProxy):  # named as the test names it, not as the student's code says
+        value.__name__ = value.__qualname__ = name
+    return value
 
 
 def raise_recorded(record, function_name):
@@ -625,6 +708,19 @@ def _plain(value, kind):
 
 def _text(value):
     return str(value)[:2000] if isinstance(value, str) else None
+
+
+def _identifier(value):
+    """A function's name from a manifest, if it is a plain identifier: no markup, no message."""
+    return value if isinstance(value, str) and value.isidentifier() and len(value) <= 100 else "function"
+
+
+def _signature(value):
+    """A signature from a manifest, if it is only parameter names and simple defaults."""
+    import re
+
+    plain = isinstance(value, str) and len(value) <= 300 and re.fullmatch(r"\([\w\s,=*/.\-]*\)", value)
+    return value if plain else "(...)"
 
 
 def _allowed_module(module):

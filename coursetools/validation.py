@@ -2,7 +2,9 @@
 
 A fresh release is generated in a scratch copy of the course and checked for leaks and
 against the committed release/; the reference solution and the unchanged release are
-graded there: the reference must earn every autograded point, the unchanged release none.
+graded there: the reference must earn every autograded point, the unchanged release none,
+and every test must be able to check the reference (a value it reads that the grader cannot
+carry to its checker is a problem of the assignment, named with its cell).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import nbformat
 import course_config
 from coursetools import release, samples
 from coursetools.assignments import marked_for_student_kernel, notebook_path, notebooks
+from coursetools.carriers import SUPPORTED_KINDS
 from coursetools.grading import grade_in_copy
+from coursetools.manual_review import could_not_check, fixed_reason
 from coursetools.nbgrader_cli import make_course_copy, nbgrader
 from coursetools.plugins import PLUGIN_FILE
 
@@ -67,17 +71,39 @@ def validate(assignment: str, progress=print) -> Validation:
             },
         )
         progress("3/3 checking scores ...")
-        result.problems += score_problems(scores["validate-reference"], scores["validate-unchanged"])
+        unchecked = {}
+        for n in names:
+            graded = notebook_path(copy_root, "autograded", assignment, n, "validate-reference")
+            if graded.is_file():  # else the reference was not graded: score_problems says so
+                unchecked.update(uncheckable_tests(nbformat.read(graded, as_version=4), n, multiple=len(names) > 1))
+        result.problems += list(unchecked.values())
+        result.problems += score_problems(scores["validate-reference"], scores["validate-unchanged"], set(unchecked))
         result.reference = scores["validate-reference"]
         result.student_kernel_tests = [(n, g) for n in names for g in marked_for_student_kernel(source[n])]
     return result
 
 
-def score_problems(reference: list, unchanged: list) -> list[str]:
-    """What the reference's and the unchanged release's scores say is wrong with the tests."""
+def uncheckable_tests(graded_nb, notebook: str, multiple: bool = False) -> dict[str, str]:
+    """Step label -> problem, for each test of the graded reference that could not be checked."""
+    problems = {}
+    for cell in graded_nb.cells:
+        if could_not_check(cell):
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            label = f"{notebook}:{grade_id}" if multiple else grade_id
+            reason = fixed_reason(cell) or "it is of a kind the grader cannot carry to its checking kernel"
+            problems[label] = (
+                f"test '{grade_id}' of {notebook}.ipynb could not check the reference solution: a value it "
+                f"reads cannot be checked ({reason}); tests can read {SUPPORTED_KINDS}"
+            )
+    return problems
+
+
+def score_problems(reference: list, unchanged: list, unchecked=frozenset()) -> list[str]:
+    """What the reference's and the unchanged release's scores say is wrong with the tests
+    (the steps in `unchecked`, which could not check the reference, are reported apart)."""
     problems = [] if reference else ["the reference solution was not graded"]
     for step in reference:
-        if step.score is not None and step.score != step.max_score:
+        if step.label not in unchecked and step.score is not None and step.score != step.max_score:
             problems.append(f"the reference solution fails test '{step.label}' ({step.shown()})")
     for step in unchanged:
         if step.score:

@@ -80,6 +80,33 @@ HONEST = [
             "              metrics=[keras.metrics.CategoricalAccuracy()])",
         },
     ),
+    # Keras's own losses, metrics, activations, initializers, regularizers and constraints in the
+    # forms tutorials write them; tests/unit/test_keras_archives.py carries each form on its own.
+    Honest(
+        "keras-functions",
+        "Keras's functions instead of strings: loss=keras.losses.categorical_crossentropy, "
+        "metrics=[keras.metrics.categorical_accuracy], activation=keras.activations.relu and softmax",
+        {
+            "build-model": "import keras\n\nmodel = Sequential([\n    Flatten(),\n"
+            "    Dense(1024, activation=keras.activations.relu),\n"
+            "    Dense(10, activation=keras.activations.softmax),\n])",
+            "compile-model": "model.compile(optimizer='adam',\n              loss=keras.losses.categorical_crossentropy,\n"
+            "              metrics=[keras.metrics.categorical_accuracy])",
+        },
+    ),
+    Honest(
+        "initializer-regularizer-constraint-objects",
+        "a hidden layer with keras.initializers.HeNormal(), keras.regularizers.L2(1e-6) and "
+        "keras.constraints.MaxNorm(10); the loss as a CategoricalCrossentropy() object",
+        {
+            "build-model": "import keras\n\nmodel = Sequential([\n    Flatten(),\n"
+            '    Dense(1024, activation="relu", kernel_initializer=keras.initializers.HeNormal(),\n'
+            "          kernel_regularizer=keras.regularizers.L2(1e-6), kernel_constraint=keras.constraints.MaxNorm(10)),\n"
+            '    Dense(10, activation="softmax"),\n])',
+            "compile-model": "model.compile(optimizer='adam', loss=keras.losses.CategoricalCrossentropy(), "
+            "metrics=['accuracy'])",
+        },
+    ),
     Honest(
         "keras-input-first",
         "keras.Input as the first element of the Sequential list",
