@@ -87,6 +87,17 @@ KERNEL_STREAM_LIMIT_BYTES = 10_000_000  # an honest fit(verbose=1) of 10 epochs 
 # Output a cell may keep, before nbgrader stores it; Keras progress bars collapse to their last state.
 OUTPUT_LIMIT_BYTES_PER_CELL = 100_000
 OUTPUT_LIMIT_LINES_PER_CELL = 1_000
+OUTPUT_LIMIT_RICH_BYTES_PER_CELL = 5_000_000  # pictures and other rich output of one cell (a plot is ~50 KB)
+OUTPUT_LIMIT_OUTPUTS_PER_CELL = 500  # separate outputs one cell keeps (5000 `display(i)` keep the first 500)
+# What the whole graded notebook keeps, all cells together: many cells each just under a
+# cell's limits cannot add up to a huge notebook (ps1's reference keeps about 0.3 MB).
+OUTPUT_LIMIT_BYTES_PER_NOTEBOOK = 20_000_000
+OUTPUT_LIMIT_OUTPUTS_PER_NOTEBOOK = 2_000
+# The largest message the grader accepts from a kernel (zmq's MAXMSGSIZE on the grader's
+# sockets): a bigger one, e.g. sent straight to the kernel's IOPub socket past the stream
+# limit above, is dropped before it reaches the grader's memory and the cell gets a note.
+# Above KERNEL_STREAM_LIMIT_BYTES with room for JSON escapes of non-ASCII text.
+KERNEL_MESSAGE_LIMIT_BYTES = 32_000_000
 GRADING_WORKERS = 2  # submissions graded at once by `coursetools autograde`
 # Gradebook: None is nbgrader's SQLite file in the course root. For a class graded on
 # several machines, a shared PostgreSQL URL, e.g. "postgresql+psycopg2://grader@dbhost/dl_intro"
