@@ -35,6 +35,7 @@ import course_config
 from coursetools import data, exchange, jupyter_roles, kernelspec, samples, validation
 from coursetools.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.grading import grade_students
+from coursetools.limits import memory_overcommitted
 from coursetools.nbgrader_cli import (
     CommandError,
     gradebook_knows,
@@ -220,6 +221,9 @@ def cmd_release_feedback(args) -> None:
 
 def cmd_autograde(args) -> None:
     notebooks(args.assignment)
+    overcommitted = memory_overcommitted(args.workers)  # each worker's kernels may use their whole limit
+    if overcommitted:
+        raise CommandError(overcommitted)
     data.provision()
     submitted = ROOT / "submitted"
     available = students_in(submitted, args.assignment)
