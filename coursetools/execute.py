@@ -86,7 +86,6 @@ class TimeLimited:
     same CellTimeoutError for both)."""
 
     cell_timed_out = False
-    shell_timeout_interval = 1  # seconds between checks while waiting for a reply: limits hold to a second
 
     async def _async_handle_timeout(self, timeout, cell=None):
         self.cell_timed_out = True
@@ -94,11 +93,15 @@ class TimeLimited:
 
 
 class CheckerClient(TimeLimited, NotebookClient):
-    """The checker's client: a test past its time is interrupted once, and a checker that
-    stays busy raises CellTimeoutError within iopub_timeout instead of being waited for."""
+    """The checker's client (see _launch_checker for its settings)."""
 
-    raise_on_iopub_timeout = True
-    error_on_timeout = {"ename": "CellTimeoutError", "evalue": "", "traceback": []}
+
+# Seconds between checks while waiting for a reply: limits hold to about a second.
+SHELL_POLL_SECONDS = 1
+# Seconds the grader waits, after a cell's reply, for the rest of its output (nbclient's 4 s
+# is short for a burst of thousands of messages on a loaded machine); also how long an
+# interrupted cell has to stop before it counts as not interruptible.
+OUTPUT_GRACE_SECONDS = 10
 
 
 class SandboxedExecute(TimeLimited, Execute):
@@ -115,12 +118,15 @@ class SandboxedExecute(TimeLimited, Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)
+        self.shell_timeout_interval = SHELL_POLL_SECONDS
+        self.iopub_timeout = OUTPUT_GRACE_SECONDS
         self._output_budget = OutputBudget(OutputLimits.from_course())
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         scratch = Path(tempfile.mkdtemp(prefix="grading-", dir=_scratch_root()))
         nbgrader_log = self.log
         with grading_log.details(self.resources, nbgrader_log) as (self.log, self._kernel_output):
+            self.log.addFilter(_no_message_contents)
             try:
                 self._run(nb, scratch)
             finally:
@@ -226,6 +232,12 @@ class SandboxedExecute(TimeLimited, Execute):
             interrupt_on_timeout=True,
             shutdown_kernel="immediate",
             startup_timeout=startup_timeout,
+            shell_timeout_interval=SHELL_POLL_SECONDS,
+            iopub_timeout=OUTPUT_GRACE_SECONDS,
+            # A test past its time is interrupted once; a checker that stays busy then raises
+            # CellTimeoutError within iopub_timeout instead of being waited for.
+            error_on_timeout={"ename": "CellTimeoutError", "evalue": "", "traceback": []},
+            raise_on_iopub_timeout=True,
             log=self.log,
         )
         checker.owns_km = True
@@ -372,7 +384,10 @@ class SandboxedExecute(TimeLimited, Execute):
                 cell.outputs.append(error_output("CellTimeoutError", faults.CHECK_TIME_LIMIT))
                 self._stop_checker()  # never let a stuck checker hold up the next test
         except CellTimeoutError:
-            cell.outputs = [error_output("CellTimeoutError", faults.CHECK_TIME_LIMIT)]
+            late = self._checker is not None and not self._checker.cell_timed_out and time.monotonic() < deadline
+            # In time but its output never all came: not the student's time, still not checked.
+            message = faults.CHECK_OUTPUT_LOST if late else faults.CHECK_TIME_LIMIT
+            cell.outputs = [error_output("GraderError" if late else "CellTimeoutError", message)]
             self._stop_checker()
         except (DeadKernelError, RuntimeError, TimeoutError):  # it died, or could not start in the time left
             cell.outputs = [error_output("GraderError", faults.CHECKER_CRASHED)]
@@ -407,6 +422,12 @@ class SandboxedExecute(TimeLimited, Execute):
             return self.km.limit_fault()
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         return faults.kernel_exited(process.poll() if process is not None else None)
+
+
+def _no_message_contents(record) -> bool:
+    """nbclient logs the content of every kernel message at DEBUG level: the student's output,
+    whole, once more per message (200 cells of 4.9 MB made a 980 MB debug log). Not kept."""
+    return record.msg != "content: %s"
 
 
 def _timed_out(cell: NotebookNode) -> bool:

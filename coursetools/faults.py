@@ -69,6 +69,7 @@ def export_time_limit(seconds: int) -> Fault:
 
 # Messages of a single test or cell (the submission goes on).
 CHECK_TIME_LIMIT = "Checking this step took longer than the time left for it."
+CHECK_OUTPUT_LOST = "The grader did not receive all of this test's output in time; this test could not be checked."
 CHECKER_CRASHED = "The grader's checking kernel crashed on this submission's data; this test could not be checked."
 OUTPUT_LOST_NOTE = (
     "\n[output limit] some of this cell's output did not reach the grader (a single output larger than "

@@ -134,6 +134,9 @@ class KernelLimits:
                 group = CGROUP_ROOT / controller / GROUP / self.name
                 group.mkdir(parents=True)
                 self.groups[controller] = group
+            # All gradings together weigh as much as one busy task per core against the rest of
+            # the machine; inside, each kernel weighs the same (by default one task's weight).
+            (CGROUP_ROOT / "cpu" / GROUP / "cpu.shares").write_text(str(1024 * (os.cpu_count() or 1)))
             limit = str(self.memory_mb * 1024 * 1024)
             (self.groups["memory"] / "memory.limit_in_bytes").write_text(limit)
             swap = self.groups["memory"] / "memory.memsw.limit_in_bytes"

@@ -3,8 +3,9 @@ import sys
 import pytest
 from nbformat import from_dict
 from nbformat.v4 import new_output
+from nbformat.v4.nbbase import validate as validate_nbnode
 
-from coursetools.output_limits import OutputBudget, OutputLimits, collapse_progress
+from coursetools.output_limits import OutputBudget, OutputLimits, collapse_progress, output_from_message
 
 pytestmark = pytest.mark.unit
 
@@ -136,3 +137,20 @@ def test_cleared_output_frees_the_cell_budget():
         budget.fold(outs, 0)
     budget.finish_cell(outs)
     assert [o.data["text/plain"] for o in outs] == ["99"]
+
+
+def test_output_messages_become_outputs_of_a_valid_shape_or_nothing():
+    def message(kind, content):
+        return {"msg_type": kind, "content": content}
+
+    assert output_from_message(message("stream", {"name": "stdin", "text": 5})) == {
+        "output_type": "stream",
+        "name": "stdout",
+        "text": "",
+    }
+    assert output_from_message(message("display_data", {"data": "not a bundle"})) is None
+    assert output_from_message(message("status", {"execution_state": "idle"})) is None
+    error = output_from_message(message("error", {"ename": "E", "evalue": None, "traceback": ["a", 1]}))
+    assert error == {"output_type": "error", "ename": "E", "evalue": "", "traceback": ["a", ""]}
+    result = output_from_message(message("execute_result", {"data": {"text/plain": "0.5"}, "execution_count": 3}))
+    validate_nbnode(result, "output")  # nbformat's schema: raises if the shape is wrong
