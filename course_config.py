@@ -79,15 +79,38 @@ NOTEBOOK_TIMEOUT_SECONDS = 1200  # a whole submission, all cells together
 FUNCTION_CALL_TIMEOUT_SECONDS = 60  # one call of a student's function by a test
 # Limits of one sandboxed kernel, enforced by the kernel (coursetools/limits.py); honest
 # submissions stay far below them (ps1's reference peaks near 3 GB, about 100 threads).
-KERNEL_MEMORY_LIMIT_MB = 6144  # memory of one kernel, files it writes in RAM-backed folders included
+# `./course autograde` refuses GRADING_WORKERS x 2 kernels x this above the host's memory
+# (5120: 2 workers' kernels fit a 24 GB host with room for the grading processes).
+KERNEL_MEMORY_LIMIT_MB = 5120  # memory of one kernel, files it writes in RAM-backed folders included
 KERNEL_MAX_TASKS = 512  # processes and threads of one kernel (a fork bomb stops here)
+# The cores between kernels running at once (cgroup cpu controller, coursetools/limits.py):
+# each kernel's weight (1024: equal shares, whatever its number of threads), and a hard cap
+# in cores per kernel (None: none, an idle machine lends a kernel every core).
+KERNEL_CPU_SHARES = 1024
+KERNEL_CPU_CORES = None
 KERNEL_MAX_FILE_MB = 2048  # size of any one file a kernel writes
 # What a cell of the student's kernel may print at all (cut in the kernel, before it is sent).
 KERNEL_STREAM_LIMIT_BYTES = 10_000_000  # an honest fit(verbose=1) of 10 epochs of batch 32 prints about 4.5 MB
 # Output a cell may keep, before nbgrader stores it; Keras progress bars collapse to their last state.
 OUTPUT_LIMIT_BYTES_PER_CELL = 100_000
 OUTPUT_LIMIT_LINES_PER_CELL = 1_000
+OUTPUT_LIMIT_RICH_BYTES_PER_CELL = 5_000_000  # pictures and other rich output of one cell (a plot is ~50 KB)
+OUTPUT_LIMIT_OUTPUTS_PER_CELL = 500  # separate outputs one cell keeps (5000 `display(i)` keep the first 500)
+# What the whole graded notebook keeps, all cells together: many cells each just under a
+# cell's limits cannot add up to a huge notebook (ps1's reference keeps about 0.3 MB).
+OUTPUT_LIMIT_BYTES_PER_NOTEBOOK = 20_000_000
+OUTPUT_LIMIT_OUTPUTS_PER_NOTEBOOK = 2_000
+# The largest message the grader accepts from a kernel (zmq's MAXMSGSIZE on the grader's
+# sockets): a bigger one, e.g. sent straight to the kernel's IOPub socket past the stream
+# limit above, is dropped before it reaches the grader's memory and the cell gets a note.
+# Above KERNEL_STREAM_LIMIT_BYTES with room for JSON escapes of non-ASCII text.
+KERNEL_MESSAGE_LIMIT_BYTES = 32_000_000
 GRADING_WORKERS = 2  # submissions graded at once by `coursetools autograde`
+# Limits of each student's grading process (`nbgrader autograde --student`, which runs the
+# two kernels): its own memory, outputs included (about 0.3 GB for ps1), and a wall-clock
+# limit of the notebook's time plus this margin for kernel start-ups and the gradebook.
+GRADING_PROCESS_MEMORY_MB = 2048
+GRADING_PROCESS_MARGIN_SECONDS = 300
 # Gradebook: None is nbgrader's SQLite file in the course root. For a class graded on
 # several machines, a shared PostgreSQL URL, e.g. "postgresql+psycopg2://grader@dbhost/dl_intro"
 # (see README: "Grading on several machines").

@@ -202,8 +202,11 @@ class CallRelay:
         if self._client is None:
             from jupyter_client.blocking import BlockingKernelClient
 
+            from coursetools.sandbox import cap_messages
+
             client = BlockingKernelClient()
             client.load_connection_info(self.connection_info)
+            cap_messages(client.context)  # the student's kernel answers here too
             client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=True)
             self._client = client
         return self._client

@@ -35,6 +35,7 @@ from coursetools import data, exchange, feedback_runs, jupyter_roles, kernelspec
 from coursetools.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.collect_source import collect_path
 from coursetools.grading import grade_students
+from coursetools.limits import memory_overcommitted
 from coursetools.nbgrader_cli import (
     CommandError,
     gradebook_knows,
@@ -222,6 +223,9 @@ def cmd_release_feedback(args) -> None:
 
 def cmd_autograde(args) -> None:
     notebooks(args.assignment)
+    overcommitted = memory_overcommitted(args.workers)  # each worker's kernels may use their whole limit
+    if overcommitted:
+        raise CommandError(overcommitted)
     data.provision()
     submitted = ROOT / "submitted"
     available = students_in(submitted, args.assignment)

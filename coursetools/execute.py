@@ -41,7 +41,7 @@ from coursetools.assignments import is_autograder_test, marked_for_student_kerne
 from coursetools.errors import CommandError
 from coursetools.failures import EarlierFailures
 from coursetools.faults import Fault
-from coursetools.output_limits import OutputBudget
+from coursetools.output_limits import OutputBudget, OutputLimits, output_from_message, output_size
 from coursetools.sandbox import Sandbox, SandboxedKernelManager
 from coursetools.test_names import modules_imported_by, names_read_by
 
@@ -80,7 +80,31 @@ def error_output(ename: str, message: str) -> NotebookNode:
     return new_output("error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
 
 
-class SandboxedExecute(Execute):
+class TimeLimited:
+    """A NotebookClient that remembers whether the running cell hit its time limit, so
+    that output arriving too late is not mistaken for a time-out (nbclient raises the
+    same CellTimeoutError for both)."""
+
+    cell_timed_out = False
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self.cell_timed_out = True
+        return await super()._async_handle_timeout(timeout, cell)
+
+
+class CheckerClient(TimeLimited, NotebookClient):
+    """The checker's client (see _launch_checker for its settings)."""
+
+
+# Seconds between checks while waiting for a reply: limits hold to about a second.
+SHELL_POLL_SECONDS = 1
+# Seconds the grader waits, after a cell's reply, for the rest of its output (nbclient's 4 s
+# is short for a burst of thousands of messages on a loaded machine); also how long an
+# interrupted cell has to stop before it counts as not interruptible.
+OUTPUT_GRACE_SECONDS = 10
+
+
+class SandboxedExecute(TimeLimited, Execute):
     """Drop-in replacement for nbgrader's Execute (see nbgrader_config.py)."""
 
     notebook_timeout = Integer(
@@ -94,14 +118,15 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)
-        self._output_budget = OutputBudget(
-            course_config.OUTPUT_LIMIT_BYTES_PER_CELL, course_config.OUTPUT_LIMIT_LINES_PER_CELL
-        )
+        self.shell_timeout_interval = SHELL_POLL_SECONDS
+        self.iopub_timeout = OUTPUT_GRACE_SECONDS
+        self._output_budget = OutputBudget(OutputLimits.from_course())
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         scratch = Path(tempfile.mkdtemp(prefix="grading-", dir=_scratch_root()))
         nbgrader_log = self.log
         with grading_log.details(self.resources, nbgrader_log) as (self.log, self._kernel_output):
+            self.log.addFilter(_no_message_contents)
             try:
                 self._run(nb, scratch)
             finally:
@@ -110,11 +135,38 @@ class SandboxedExecute(Execute):
         self.set_widgets_metadata()
         return self.nb, self.resources
 
+    # -- output of the student's kernel, bounded as it arrives (output_limits.py) --
     def output(self, outs, msg, display_id, cell_index):
-        """Each output of the student's kernel, folded into the cell's output budget as it arrives."""
-        out = super().output(outs, msg, display_id, cell_index)
-        self._output_budget.fold(outs, cell_index)
+        """nbclient's output(), with each output folded into the budgets as it arrives, in time
+        linear in its size (no schema validation per message, nothing once the budget is spent)."""
+        budget = self._output_budget
+        budget.start_cell(cell_index)
+        if self.clear_before_next_output:  # a clear_output(wait=True) takes effect now
+            outs[:] = []
+            self.clear_display_id_mapping(cell_index)
+            self.clear_before_next_output = False
+            budget.cleared()
+        out = output_from_message(msg)
+        if out is None:
+            return None
+        outs.append(out)
+        budget.fold(outs, cell_index)
+        if outs and outs[-1] is out and display_id:
+            self._display_id_map.setdefault(display_id, {}).setdefault(cell_index, []).append(len(outs) - 1)
         return out
+
+    def clear_output(self, outs, msg, cell_index):
+        super().clear_output(outs, msg, cell_index)
+        if not outs:
+            self._output_budget.cleared()
+
+    def _update_display_id(self, display_id, msg):
+        """An update of an earlier display counts against the budgets like a new output."""
+        if self._output_budget.admit_update(output_size(msg.get("content", {}).get("data", {}))):
+            super()._update_display_id(display_id, msg)
+
+    def handle_comm_msg(self, outs, msg, cell_index):
+        """Widget messages are not kept: their state would grow the graded notebook unbounded."""
 
     # -- setup --------------------------------------------------------------
     def _sandboxes(self, scratch: Path) -> tuple[Sandbox, Sandbox]:
@@ -169,9 +221,9 @@ class SandboxedExecute(Execute):
         preload = sorted({m for cell in tests for m in modules_imported_by(cell.source)})
         return CHECKER_PRELUDE.format(call_timeout=self.call_timeout, settings=self._settings(), preload=preload)
 
-    def _launch_checker(self, sandbox: Sandbox) -> NotebookClient:
+    def _launch_checker(self, sandbox: Sandbox, startup_timeout: int = 60) -> NotebookClient:
         """Start the checker's kernel process; _connect_checker finishes the job."""
-        checker = NotebookClient(
+        checker = CheckerClient(
             new_notebook(),
             km=SandboxedKernelManager(sandbox, log=self.log),
             timeout=self.timeout,
@@ -179,6 +231,13 @@ class SandboxedExecute(Execute):
             kernel_name="python3",
             interrupt_on_timeout=True,
             shutdown_kernel="immediate",
+            startup_timeout=startup_timeout,
+            shell_timeout_interval=SHELL_POLL_SECONDS,
+            iopub_timeout=OUTPUT_GRACE_SECONDS,
+            # A test past its time is interrupted once; a checker that stays busy then raises
+            # CellTimeoutError within iopub_timeout instead of being waited for.
+            error_on_timeout={"ename": "CellTimeoutError", "evalue": "", "traceback": []},
+            raise_on_iopub_timeout=True,
             log=self.log,
         )
         checker.owns_km = True
@@ -191,8 +250,10 @@ class SandboxedExecute(Execute):
         checker.kc.execute(self._checker_prelude, silent=True, store_history=False, allow_stdin=False)
         return checker
 
-    def _start_checker(self, sandbox: Sandbox) -> NotebookClient:
-        return self._connect_checker(self._launch_checker(sandbox))
+    def _start_checker(self, sandbox: Sandbox, deadline: float) -> NotebookClient:
+        checker = self._launch_checker(sandbox, startup_timeout=_seconds_left(deadline))
+        self._checker = checker  # stopped by _stop_checker if connecting fails
+        return self._connect_checker(checker)
 
     def _start_relay(self, scratch: Path) -> calls.CallRelay:
         process = getattr(self.km.provisioner, "process", None)
@@ -241,22 +302,26 @@ class SandboxedExecute(Execute):
                         cell.metadata.get("nbgrader", {}).get("grade_id", "-"),
                         time.monotonic() - started,
                     )
-                insights = self._insights(self._checker) if self._has_measure() else {}
+                insights = self._insights(self._checker) if self._has_measure() and self._checker else {}
                 nb.metadata["coursetools"] = {"insights": insights, "fault": str(fault or "")}
         finally:
             self.timeout = cell_timeout
             if relay is not None:
                 relay.stop()
-            self._checker._cleanup_kernel()
+            self._stop_checker()
 
     def _run_cell(self, cell: NotebookNode, index: int, in_checker: bool) -> Fault | None:
         """Run one code cell where it belongs; returns the fault that stops the submission, if any."""
+        self.cell_timed_out = False
         try:
             if in_checker:
-                self._run_test(cell)
+                fault = self._run_test(cell, index)
                 self._failures.explain(cell)
-                return None
-            self.execute_cell(cell, index, store_history=True)
+                return fault
+            try:
+                self.execute_cell(cell, index, store_history=True)
+            finally:
+                self._output_budget.finish_cell(cell.outputs)
             if is_autograder_test(cell):  # a test tagged to run in the student's kernel
                 self._failures.explain(cell)
             else:
@@ -264,8 +329,11 @@ class SandboxedExecute(Execute):
             if _timed_out(cell):
                 # An interrupt may not stop it; later cells would only queue behind it.
                 return faults.cell_time_limit(self.timeout, interrupted=True)
-        except CellTimeoutError:  # the kernel ignored the interrupt and stayed busy
-            fault = faults.cell_time_limit(self.timeout, interrupted=False)
+        except CellTimeoutError:
+            if not self.cell_timed_out:  # the cell finished in time; its last output messages never came
+                self._output_lost(cell, index)
+                return None
+            fault = faults.cell_time_limit(self.timeout, interrupted=False)  # the kernel ignored the interrupt
             cell.outputs.append(error_output(fault.ename, fault.sentence()))
             return fault
         except DeadKernelError:
@@ -274,41 +342,63 @@ class SandboxedExecute(Execute):
             return fault
         return None
 
-    def _run_test(self, cell: NotebookNode) -> None:
-        """Export what the test reads from the student's kernel, then run the test in the checker."""
+    def _output_lost(self, cell: NotebookNode, index: int) -> None:
+        """Output the grader never received (a message over KERNEL_MESSAGE_LIMIT_BYTES is dropped
+        by the grader's socket): a note, and a tagged test is not credited without its output."""
+        cell.outputs.append(new_output("display_data", data={"text/plain": faults.OUTPUT_LOST_NOTE}))
+        if is_autograder_test(cell):
+            cell.outputs.append(error_output("OutputLost", faults.OUTPUT_LOST_TEST))
+            self._failures.explain(cell)
+        else:
+            self._failures.record(cell, index)
+
+    def _run_test(self, cell: NotebookNode, index: int) -> Fault | None:
+        """Export what the test reads from the student's kernel, then run the test in the checker.
+
+        Everything here is bounded by self.timeout (the cell's limit or the notebook's time
+        left, whichever is less). A checker that dies or cannot be interrupted costs this test
+        and is replaced for the next one; the test is never run again (a value that kills the
+        checker once kills it every time)."""
+        deadline = time.monotonic() + self.timeout
         protected = tuple(self._settings())
         names = names_read_by(cell.source, exclude=protected)
-        _run_silently(self, EXPORT_CALL.format(source=CARRIERS_SOURCE, names=names, folder=EXPORT_DIR))
-        for _attempt in range(2):
-            try:
-                _run_silently(
-                    self._checker,
-                    f"_grader_load_names({names!r}, {EXPORT_DIR!r}, globals(), {protected!r}, _grader_bridge)",
-                )
-                test = new_code_cell(cell.source, metadata=cell.metadata)
-                self._checker.nb.cells = [test]
-                self._checker.execute_cell(test, 0, store_history=True)
-                cell.outputs = test.outputs
-                cell.execution_count = test.execution_count
-                if _timed_out(test):  # never let a stuck checker hold up the next test
-                    self._restart_checker()
-                return
-            except CellTimeoutError:
-                cell.outputs = [error_output("CellTimeoutError", "Checking this step took longer than its time limit.")]
-                self._restart_checker()
-                return
-            except DeadKernelError:
-                self._restart_checker()  # whatever crashed the checker, the next try gets a fresh one
-        cell.outputs = [
-            error_output(
-                "GraderError",
-                "The grader's checking kernel crashed on this submission's data; this test could not be checked.",
-            )
-        ]
+        if not _run_silently(self, EXPORT_CALL.format(source=CARRIERS_SOURCE, names=names, folder=EXPORT_DIR)):
+            fault = faults.export_time_limit(self.timeout)
+            cell.outputs = [error_output(fault.ename, fault.sentence())]
+            return fault
+        try:
+            checker = self._checker or self._start_checker(self._checker_sandbox, deadline)
+            self._checker = checker
+            checker.cell_timed_out = False
+            checker.timeout = _seconds_left(deadline)
+            load = f"_grader_load_names({names!r}, {EXPORT_DIR!r}, globals(), {protected!r}, _grader_bridge)"
+            if not _run_silently(checker, load):
+                raise CellTimeoutError("loading the test's values took longer than the time left")
+            checker.timeout = _seconds_left(deadline)
+            test = new_code_cell(cell.source, metadata=cell.metadata)
+            checker.nb.cells = [test]
+            checker.execute_cell(test, 0, store_history=True)
+            cell.outputs = self._output_budget.fold_all(test.outputs, index)
+            cell.execution_count = test.execution_count
+            if checker.cell_timed_out:
+                cell.outputs.append(error_output("CellTimeoutError", faults.CHECK_TIME_LIMIT))
+                self._stop_checker()  # never let a stuck checker hold up the next test
+        except CellTimeoutError:
+            late = self._checker is not None and not self._checker.cell_timed_out and time.monotonic() < deadline
+            # In time but its output never all came: not the student's time, still not checked.
+            message = faults.CHECK_OUTPUT_LOST if late else faults.CHECK_TIME_LIMIT
+            cell.outputs = [error_output("GraderError" if late else "CellTimeoutError", message)]
+            self._stop_checker()
+        except (DeadKernelError, RuntimeError, TimeoutError):  # it died, or could not start in the time left
+            cell.outputs = [error_output("GraderError", faults.CHECKER_CRASHED)]
+            self._stop_checker()
+        return None
 
-    def _restart_checker(self) -> None:
-        self._checker._cleanup_kernel()
-        self._checker = self._start_checker(self._checker_sandbox)
+    def _stop_checker(self) -> None:
+        """The next test that needs a checker starts a fresh one, within its own time."""
+        if self._checker is not None:
+            self._checker._cleanup_kernel()
+            self._checker = None
 
     def _has_measure(self) -> bool:
         return bool(self._assignment) and plugins.has_measure(self._assignment)
@@ -334,14 +424,28 @@ class SandboxedExecute(Execute):
         return faults.kernel_exited(process.poll() if process is not None else None)
 
 
+def _no_message_contents(record) -> bool:
+    """nbclient logs the content of every kernel message at DEBUG level: the student's output,
+    whole, once more per message (200 cells of 4.9 MB made a 980 MB debug log). Not kept."""
+    return record.msg != "content: %s"
+
+
 def _timed_out(cell: NotebookNode) -> bool:
     return any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs)
 
 
-def _run_silently(client: NotebookClient, code: str) -> None:
-    """Run grader code in a client's kernel, outside the notebook and its history."""
+def _run_silently(client: NotebookClient, code: str) -> bool:
+    """Run grader code in a client's kernel, outside the notebook and its history, within the
+    client's timeout; False when it did not reply in time (it was interrupted)."""
     msg_id = client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-    client.wait_for_reply(msg_id)
+    return client.wait_for_reply(msg_id) is not None
+
+
+def _seconds_left(deadline: float) -> int:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise CellTimeoutError("no time is left for this test")
+    return max(1, int(left))
 
 
 def _scratch_root() -> str:

@@ -57,3 +57,22 @@ def call_not_interruptible(seconds: float) -> Fault:
 
 def kernel_died_during_call() -> Fault:
     return Fault("the kernel stopped while a test was calling one of its functions", "KernelDied")
+
+
+def export_time_limit(seconds: int) -> Fault:
+    return Fault(
+        f"reading the values a test checks from the kernel took longer than the {seconds} s left for it; "
+        "cells after it were not run",
+        "CellTimeoutError",
+    )
+
+
+# Messages of a single test or cell (the submission goes on).
+CHECK_TIME_LIMIT = "Checking this step took longer than the time left for it."
+CHECK_OUTPUT_LOST = "The grader did not receive all of this test's output in time; this test could not be checked."
+CHECKER_CRASHED = "The grader's checking kernel crashed on this submission's data; this test could not be checked."
+OUTPUT_LOST_NOTE = (
+    "\n[output limit] some of this cell's output did not reach the grader (a single output larger than "
+    "the grader accepts, or output still arriving after the cell ended); it is not shown.\n"
+)
+OUTPUT_LOST_TEST = "The grader did not receive all of this test's output, so it could not check it."

@@ -2,12 +2,18 @@
 
 Each student is graded by its own `nbgrader autograde --student` process (sandboxed by
 nbgrader_config.py), so one student's failure never stops the others; the same unit
-scales out to several machines (README: "Grading on several machines").
+scales out to several machines (README: "Grading on several machines"). That process
+has limits of its own, like the kernels it starts (limits.py): GRADING_PROCESS_MEMORY_MB
+and a wall-clock limit of NOTEBOOK_TIMEOUT_SECONDS + GRADING_PROCESS_MARGIN_SECONDS, so
+whatever slips past the grader's own bounds fails that student only, with the reason.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +21,63 @@ from pathlib import Path
 
 import course_config
 from coursetools import grading_log
-from coursetools.nbgrader_cli import CommandError, nbgrader, step_scores, submit
+from coursetools.limits import KernelLimits
+from coursetools.nbgrader_cli import step_scores, submit
+
+
+def grading_time_limit() -> int:
+    return course_config.NOTEBOOK_TIMEOUT_SECONDS + course_config.GRADING_PROCESS_MARGIN_SECONDS
+
+
+def autograde_one(root: Path, assignment: str, student: str, workers: int, log: Path) -> str | None:
+    """Run `nbgrader autograde` for one student under the grading process's limits; returns
+    why it failed, or None. Its output goes to `log`."""
+    limits = KernelLimits(
+        memory_mb=course_config.GRADING_PROCESS_MEMORY_MB,
+        max_tasks=course_config.KERNEL_MAX_TASKS,
+        max_file_mb=course_config.KERNEL_MAX_FILE_MB,
+        cpu_seconds=2 * grading_time_limit(),  # never below its kernels' own CPU limit
+        cpu_shares=course_config.KERNEL_CPU_SHARES,
+    )
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env["COURSETOOLS_WORKERS"] = str(workers)  # kernels share the cores with the other workers
+    command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
+    seconds = grading_time_limit()
+    try:
+        done = subprocess.run(
+            limits.wrap(command),
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            timeout=seconds,
+        )
+        output, code = done.stdout, done.returncode
+    except subprocess.TimeoutExpired as expired:
+        output, code = expired.stdout or "", None
+        if isinstance(output, bytes):
+            output = output.decode(errors="replace")
+    finally:
+        out_of_memory = limits.memory_exceeded()
+        limits.remove()  # its kernels too, if it was stopped
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(output)
+    if code is None:
+        return (
+            f"grading took longer than its limit of {seconds} s (NOTEBOOK_TIMEOUT_SECONDS + "
+            f"GRADING_PROCESS_MARGIN_SECONDS) and was stopped; see {log}"
+        )
+    if out_of_memory:
+        return (
+            f"the grading process used more than GRADING_PROCESS_MEMORY_MB "
+            f"({course_config.GRADING_PROCESS_MEMORY_MB} MB) and was stopped; see {log}"
+        )
+    if code != 0:
+        return f"nbgrader could not grade it (exit {code}); see {log}"
+    return None
 
 
 def grade_students(
@@ -34,12 +96,10 @@ def grade_students(
         nonlocal done
         t0 = time.monotonic()
         log = grading_log.log_folder(root, assignment) / f"{student}.log"
-        try:
-            nbgrader(root, "autograde", assignment, "--student", student, "--force", log=log, workers=workers)
-            status = "graded"
-        except CommandError:
-            failures[student] = f"nbgrader could not grade it; see {log}"
-            status = "FAILED"
+        problem = autograde_one(root, assignment, student, workers, log)
+        if problem:
+            failures[student] = problem
+        status = "FAILED" if problem else "graded"
         with progress:
             done += 1
             if not quiet:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+import zmq
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
@@ -148,6 +149,14 @@ def thread_settings() -> dict[str, str]:
     return {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": threads}
 
 
+def cap_messages(context: zmq.Context) -> zmq.Context:
+    """Sockets this context creates from now on drop (and disconnect) a peer's message larger
+    than KERNEL_MESSAGE_LIMIT_BYTES before it is read into the grader's memory: the kernel's
+    own stream limit can be bypassed by sending to its sockets directly."""
+    context.setsockopt(zmq.MAXMSGSIZE, course_config.KERNEL_MESSAGE_LIMIT_BYTES)
+    return context
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A python kernel started inside a Sandbox, reached over Unix sockets.
 
@@ -169,6 +178,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.connection_file = os.path.join(str(sandbox.connection_dir), "kernel.json")
         self._watchdog_stop = threading.Event()
         self.limits: KernelLimits | None = None
+        cap_messages(self.context)
+
+    def client(self, **kwargs):
+        """A client whose sockets cap message sizes (cap_messages)."""
+        kc = super().client(**kwargs)
+        cap_messages(kc.context)
+        return kc
 
     @property
     def kernel_spec(self) -> KernelSpec:

@@ -1,7 +1,10 @@
-"""Kernel-enforced limits: memory (RAM-backed files included), tasks, file size."""
+"""Kernel-enforced limits: memory (RAM-backed files included), tasks, file size, a share of the cores."""
 
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -29,15 +32,19 @@ def test_memory_over_the_limit_is_stopped_by_the_kernel(limits, tmp_path):
 
 
 def test_files_in_ram_count_as_memory(limits, tmp_path):
+    folder = Path(tempfile.mkdtemp(prefix="limits-test-", dir="/dev/shm"))  # this test's own, removed below
     code = (
-        "import os, tempfile\n"
-        "folder = tempfile.mkdtemp(dir='/dev/shm')\n"
+        "import os, sys\n"
         "for i in range(100):\n"
-        "    open(os.path.join(folder, f'{i}'), 'wb').write(b'x' * 4 * 1024 * 1024)\n"
+        "    open(os.path.join(sys.argv[1], f'{i}'), 'wb').write(b'x' * 4 * 1024 * 1024)\n"
         "print('survived')\n"
     )
-    result = run(limits, code, tmp_path)
-    subprocess.run("rm -rf /dev/shm/tmp*", shell=True)
+    try:
+        result = subprocess.run(
+            limits.wrap([sys.executable, "-c", code, str(folder)]), cwd=tmp_path, capture_output=True, text=True
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     assert "survived" not in result.stdout and limits.memory_exceeded()
 
 
@@ -71,3 +78,15 @@ def test_removing_the_limits_ends_what_is_left(tmp_path):
         assert process.wait(timeout=10) != 0
     finally:
         process.kill()
+
+
+def test_a_kernel_gets_its_own_share_of_the_cores(tmp_path):
+    made = KernelLimits(memory_mb=200, max_tasks=40, max_file_mb=5, cpu_seconds=60, cpu_shares=512, cpu_cores=0.5)
+    try:
+        assert (made.groups["cpu"] / "cpu.shares").read_text().strip() == "512"
+        assert (made.groups["cpu"] / "cpu.cfs_quota_us").read_text().strip() == "50000"
+        result = run(made, "print(open('/proc/self/cgroup').read())", tmp_path)
+        cpu_line = next(line for line in result.stdout.splitlines() if ":cpu," in line or ":cpu:" in line)
+        assert cpu_line.endswith(made.name), "the command runs inside the kernel's cpu group"
+    finally:
+        made.remove()
