@@ -22,6 +22,7 @@ class Case:
     why: str
     changes: dict[str, str]
     expected: float
+    says: str = ""  # in the output of every Part 3 step it fails (the grader's message)
 
     def answers(self, reference: dict[str, str]) -> dict[str, str]:
         return {**reference, **self.changes}
@@ -136,6 +137,7 @@ PS2_CASES = [
             "model.optimizer.iterations.assign(BUDGET_EPOCHS * (len(x_train) // BATCH_SIZE))" + EVALUATE,
         },
         expected=9,
+        says="The grader trained a fresh copy of your design",
     ),
     Case(
         "memorises-test-images-untrained",
@@ -159,6 +161,7 @@ PS2_CASES = [
             + EVALUATE,
         },
         expected=9,
+        says="better on the test images than on the training images",
     ),
     Case(
         "fifty-million-parameters",
@@ -171,6 +174,7 @@ PS2_CASES = [
             "history = model.fit(x_train[:1024], y_train[:1024], epochs=1, batch_size=BATCH_SIZE)" + EVALUATE,
         },
         expected=7,
+        says="more than MAX_PARAMETERS = 3,000,000",
     ),
     Case(
         "layer-kind-outside-the-list",
@@ -185,5 +189,6 @@ PS2_CASES = [
             "batch_size=BATCH_SIZE)" + EVALUATE,
         },
         expected=7,
+        says="(Conv2D, MaxPooling2D); use only InputLayer",
     ),
 ]
