@@ -46,7 +46,8 @@ CASES = [
         "keras.layers.Activation('softmax'), keras.layers.Dense(10, use_bias=False)])\n"
         "model.layers[1].set_weights([pool])\n"
         "model.layers[2].set_weights([2000 * memory.T, -1000 * (memory**2).sum(axis=1)])\n"
-        "model.layers[4].set_weights([labels])\n" + EVALUATE,
+        "model.layers[4].set_weights([labels])\n"
+        "model.compile(loss='categorical_crossentropy', metrics=['accuracy'])\n" + EVALUATE,
         expected=11,
         says="better on the test images than on the training images",
     ),
