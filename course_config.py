@@ -14,18 +14,36 @@ COURSE_ID = "dl-intro"
 # coursetools/plugins.py). "notebooks": nbgrader's notebook names, in order. "settings":
 # names that tests read from the course, never from the student; the checker defines
 # them before every test, and a unit test checks they match the notebook's locked cell.
+# The layer kinds of the fully connected networks both problem sets ask for, with the
+# variety students bring (activation, normalization, noise and dropout layers).
+DENSE_NETWORK_LAYERS = [
+    "InputLayer", "Flatten", "Reshape", "Rescaling", "Normalization", "Dense", "Dropout", "GaussianDropout",
+    "AlphaDropout", "GaussianNoise", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
+    "BatchNormalization", "LayerNormalization",
+]  # fmt: skip
 ASSIGNMENTS = {
     "ps1": {
         "notebooks": ["fashion_mnist"],
         # The training settings students are told to use, chosen so the reference clears
         # ACCURACY_THRESHOLD with margin on every seed tried while training in seconds on
         # 2 CPU cores (see benchmarks/README.md); the hidden test measures the accuracy itself.
-        "settings": {"EPOCHS": 5, "BATCH_SIZE": 256, "SEED": 2026, "ACCURACY_THRESHOLD": 0.85},
+        # MAX_PARAMETERS and ALLOWED_LAYERS bound the model the accuracy step grades: a model
+        # large enough to memorise the test images, or of other layer kinds, fails that step.
+        "settings": {
+            "EPOCHS": 5,
+            "BATCH_SIZE": 256,
+            "SEED": 2026,
+            "ACCURACY_THRESHOLD": 0.85,
+            "MAX_PARAMETERS": 2_000_000,  # the task's model has 814,090
+            "ALLOWED_LAYERS": DENSE_NETWORK_LAYERS,
+        },
     },
     "ps2": {
         "notebooks": ["improving"],
         # The threshold is set from the reference's accuracy on 5 seeds, with margin
-        # (benchmarks/README.md); BUDGET_EPOCHS bounds what students may train.
+        # (benchmarks/README.md); BUDGET_EPOCHS bounds what students may train, and the grader
+        # trains a fresh copy of the improved design for that long itself (MAX_PARAMETERS also
+        # bounds that training's time: the reference has 669,706).
         "settings": {
             "SEED": 2026,
             "VALIDATION_SIZE": 10000,
@@ -33,6 +51,8 @@ ASSIGNMENTS = {
             "BATCH_SIZE": 512,
             "BUDGET_EPOCHS": 12,
             "ACCURACY_THRESHOLD": 0.865,
+            "MAX_PARAMETERS": 3_000_000,
+            "ALLOWED_LAYERS": DENSE_NETWORK_LAYERS,
         },
     },
 }

@@ -10,8 +10,8 @@ STEP_TITLES = {
     "test-best-epoch": "1c. The epoch with the lowest validation loss",
     "test-build-model": "2. build_model(1, 64, 0.2)",
     "test-build-model-arguments": "2. build_model with other arguments",
-    "test-improved-model": "3. Improved model: dropout, within the budget",
-    "test-improved-accuracy": "3. Improved model: test accuracy",
+    "test-improved-model": "3. Improved model: dropout, size and layer kinds",
+    "test-improved-accuracy": "3. Improved model: test accuracy, and a copy the grader trains within the budget",
     "reflection": "4. Reflection",
 }
 CURVES = {"history_long": "Part 1: the ps1 model trained longer", "history": "Part 3: your improved model"}

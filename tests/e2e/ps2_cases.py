@@ -1,7 +1,10 @@
 """ps2 submissions beyond the sample class: honest variants (full marks) and attacks, each with its score.
 
 Autograded points: 1a 1, 1b 1, 1c 1, build_model 1 + 3, improved model 2 + 4 = 13; the
-reflection (3) is graded by hand.
+reflection (3) is graded by hand. Part 3's two steps: "improved model" (dropout, MAX_PARAMETERS,
+ALLOWED_LAYERS, a Keras optimizer) and "accuracy" (the same bounds, the student's model measured by
+the grader on the test images and on training images it picks at random, and a fresh copy of the
+design trained by the grader within BUDGET_EPOCHS, measured the same way).
 """
 
 from __future__ import annotations
@@ -19,10 +22,20 @@ class Case:
     why: str
     changes: dict[str, str]
     expected: float
+    says: str = ""  # in the output of every Part 3 step it fails (the grader's message)
 
     def answers(self, reference: dict[str, str]) -> dict[str, str]:
         return {**reference, **self.changes}
 
+
+# A 4x4-average of each image (49 numbers) as a Dense layer's weights: memorised images fit in
+# far fewer parameters than the images themselves.
+POOLING = """import numpy as np
+pool = np.zeros((784, 49), dtype="float32")
+for r in range(28):
+    for c in range(28):
+        pool[r * 28 + c, (r // 4) * 7 + c // 4] = 1 / 16
+"""
 
 PS2_CASES = [
     Case(
@@ -106,5 +119,76 @@ PS2_CASES = [
             "history = model.fit(test_x, test_y, epochs=BUDGET_EPOCHS, batch_size=BATCH_SIZE)" + EVALUATE,
         },
         expected=9,
+    ),
+    Case(
+        "trained-40-epochs-then-counters-reset",
+        "attack: a design that needs more than the budget (Adam at a learning rate of 6e-5 reaches the "
+        "threshold after about 20 epochs) trained for 40, then the history cut to BUDGET_EPOCHS epochs and "
+        "optimizer.iterations rewound; the grader's own copy, trained within the budget, stays below the "
+        "threshold: the accuracy step's 4 points are lost",
+        {
+            "improved-model": "model = build_model(2, 512, 0.3)\n"
+            "model.compile(optimizer=keras.optimizers.Adam(learning_rate=6e-5), loss='categorical_crossentropy', "
+            "metrics=['accuracy'])\n"
+            "history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=40, "
+            "batch_size=BATCH_SIZE, verbose=0)\n"
+            "history.history = {key: values[-BUDGET_EPOCHS:] for key, values in history.history.items()}\n"
+            "history.epoch = history.epoch[-BUDGET_EPOCHS:]\n"
+            "model.optimizer.iterations.assign(BUDGET_EPOCHS * (len(x_train) // BATCH_SIZE))" + EVALUATE,
+        },
+        expected=9,
+        says="The grader trained a fresh copy of your design",
+    ),
+    Case(
+        "memorises-test-images-untrained",
+        "attack: no training; a nearest-neighbour lookup built from public layers (Dense weights are the "
+        "test images and the first 10,000 training images, 4x4-averaged, a sharp softmax picks the closest, "
+        "a Dense layer holds its label), 1.2M parameters, within MAX_PARAMETERS: 100 % on the test images, "
+        "but the training images the grader picks at random are mostly not memorised: accuracy step lost",
+        {
+            "improved-model": POOLING
+            + "memory = np.concatenate([test_x, train_x[:10000]]).reshape(-1, 784).astype('float32') @ pool\n"
+            "labels = np.concatenate([test_y, train_y[:10000]]).astype('float32')\n"
+            "model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), "
+            "layers.Dense(49, use_bias=False), layers.Dense(len(memory)), layers.Activation('softmax'), "
+            "layers.Dropout(0.5), layers.Dense(10, use_bias=False)])\n"
+            "model.layers[1].set_weights([pool])\n"
+            "model.layers[2].set_weights([2000 * memory.T, -1000 * (memory**2).sum(axis=1)])\n"
+            "model.layers[5].set_weights([labels])\n"
+            "model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+            "history = keras.callbacks.History()\n"
+            "history.history = {'loss': [0.01], 'val_loss': [0.01], 'accuracy': [1.0], 'val_accuracy': [1.0]}"
+            + EVALUATE,
+        },
+        expected=9,
+        says="better on the test images than on the training images",
+    ),
+    Case(
+        "fifty-million-parameters",
+        "a model with 50.9M parameters (Dense(64000)), more than MAX_PARAMETERS: both Part 3 steps fail "
+        "with the limit, before anything is measured",
+        {
+            "improved-model": "model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), "
+            "layers.Dense(64000, activation='relu'), layers.Dropout(0.3), layers.Dense(10, activation='softmax')])\n"
+            "model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+            "history = model.fit(x_train[:1024], y_train[:1024], epochs=1, batch_size=BATCH_SIZE)" + EVALUATE,
+        },
+        expected=7,
+        says="more than MAX_PARAMETERS = 3,000,000",
+    ),
+    Case(
+        "layer-kind-outside-the-list",
+        "a small convolutional network with dropout: Conv2D and MaxPooling2D are not in ALLOWED_LAYERS, so "
+        "both Part 3 steps fail with the list of allowed kinds",
+        {
+            "improved-model": "model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Reshape((28, 28, 1)), "
+            "layers.Conv2D(16, 3, activation='relu'), layers.MaxPooling2D(), layers.Flatten(), "
+            "layers.Dropout(0.3), layers.Dense(10, activation='softmax')])\n"
+            "model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+            "history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=2, "
+            "batch_size=BATCH_SIZE)" + EVALUATE,
+        },
+        expected=7,
+        says="(Conv2D, MaxPooling2D); use only InputLayer",
     ),
 ]

@@ -2,6 +2,7 @@
 
 import csv
 
+import nbformat
 import pytest
 
 from coursetools import plugins
@@ -35,6 +36,24 @@ def test_honest_variants_and_attacks(graded_ps2, case):
     steps = scores(course, case.name)
     lost = [(s.grade_id, s.shown()) for s in steps if s.score != s.max_score]
     assert sum(s.score or 0 for s in steps) == case.expected, f"{case.why}; lost: {lost}"
+
+
+PART_3 = ("test-improved-model", "test-improved-accuracy")
+
+
+def failed_outputs(course, student, grade_id):
+    nb = nbformat.read(course / "autograded" / student / "ps2" / "improving.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return "\n".join(str(o.get("evalue", "")) for o in cell.get("outputs", []) if o.get("output_type") == "error")
+
+
+@pytest.mark.parametrize("case", [c for c in PS2_CASES if c.says], ids=[c.name for c in PS2_CASES if c.says])
+def test_part_3_attacks_fail_with_the_graders_reason(graded_ps2, case):
+    course, _ = graded_ps2
+    failed = [s.grade_id for s in scores(course, case.name) if s.grade_id in PART_3 and s.score != s.max_score]
+    assert failed, f"{case.name} lost no Part 3 step"
+    for grade_id in failed:
+        assert case.says in failed_outputs(course, case.name, grade_id), grade_id
 
 
 def test_the_reflection_waits_for_the_instructor(graded_ps2):
