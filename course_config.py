@@ -153,3 +153,12 @@ STDERR_NOISE_PATTERN = (
     r"This TensorFlow binary is optimized|rebuild TensorFlow with|"
     r"computation placer already registered|Unable to register cu)"
 )
+
+# --- the class tools (README: "Instructor workflow") -------------------------------------
+# `./course similarity`: a pair of students is listed for a person to look at when this share
+# of their own code (answer cells minus the release and imports) matches the other's. Honest
+# independent ps1 solutions stay below 0.3 (tests/e2e/test_class_tools.py); copies score near 1.
+SIMILARITY_THRESHOLD = 0.6
+# copydetect's noise threshold: the shortest match counted, in characters of normalised tokens
+# (names become V/F/O, strings S, whitespace and comments dropped); about one short statement.
+SIMILARITY_NOISE_TOKENS = 25
