@@ -127,7 +127,12 @@ def cmd_collect(args) -> None:
     if not (result.collected or result.refused):
         raise CommandError(
             f"No submissions found in {source}: expected <student>/{args.assignment}/*.ipynb "
-            f"folders, or files named <student>_<notebook>.ipynb (alone or in .zip files)."
+            f"folders, or files named <student>_<notebook>.ipynb (alone or in .zip files)"
+            + (
+                f"; none of its {len(result.skipped)} file(s) matched SUBMISSION_FILENAME_PATTERN."
+                if result.skipped
+                else "."
+            )
         )
     report_collection(result, f"Collected {len(result.collected)} submission(s) into submitted/")
 

@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 
+import course_config
+from coursetools.collect_source import collect_path
 from coursetools.nbgrader_cli import make_course_copy
 from coursetools.safe_copy import MAX_ENTRIES, TIMESTAMP_FORMAT
 
@@ -302,3 +304,56 @@ def test_a_folder_claiming_a_future_date_does_not_shadow_a_later_real_submission
     stamp = (collected / "timestamp.txt").read_text()  # the grader's, not the forged 2001 or 2099
     when = datetime.datetime.strptime(stamp, TIMESTAMP_FORMAT).replace(tzinfo=datetime.UTC).timestamp()
     assert before - 1 <= when <= after + 1, stamp
+
+
+# -- the copier itself, in-process (no command start-up) -----------------------------------
+def test_windows_style_and_drive_paths_in_a_zip_are_refused(tmp_path):
+    course = course_copy(tmp_path, "course")
+    archive = tmp_path / "downloads.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(member(f"alice_{NOTEBOOK}"), honest("work of alice"))
+        zf.writestr(member(f"..\\..\\win_{NOTEBOOK}"), honest("backslash slip"))
+        zf.writestr(member(f"C:/drive_{NOTEBOOK}"), honest("drive letter"))
+    result = collect_path(archive, course, "ps1", MB, course_config.SUBMISSION_FILENAME_PATTERN)
+    assert result.collected == ["alice"]
+    assert result.refused == {
+        f"file downloads.zip:..\\..\\win_{NOTEBOOK}": f"..\\..\\win_{NOTEBOOK} leads out of its folder (..)",
+        "drive": f"C:/drive_{NOTEBOOK} is an absolute path",
+    }
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice"]
+
+
+def test_lms_timestamps_in_file_names_choose_the_latest_file_as_nbgrader_does(tmp_path):
+    """The instructor's pattern may name the LMS's submission time; two files without one are refused."""
+    course = course_copy(tmp_path, "course")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    (downloads / f"alice_20261128T090000_{NOTEBOOK}").write_bytes(honest("alice's first try"))
+    (downloads / f"alice_20261128T100000_{NOTEBOOK}").write_bytes(honest("alice's final"))
+    (downloads / f"bob_{NOTEBOOK}").write_bytes(honest("bob's final"))
+    pattern = r".*/(?P<student_id>[^/_]+)_((?P<timestamp>\d{8}T\d{6})_)?(?P<file_id>[^/_]+_[^/]+\.ipynb)$"
+    result = collect_path(downloads, course, "ps1", MB, pattern)
+    assert result.collected == ["alice", "bob"] and not result.refused
+    alice = course / "submitted" / "alice" / "ps1"
+    assert (alice / NOTEBOOK).read_bytes() == honest("alice's final")
+    assert (alice / "timestamp.txt").read_text() == "2026-11-28 10:00:00"
+    assert not (course / "submitted" / "bob" / "ps1" / "timestamp.txt").exists()
+
+    with zipfile.ZipFile(downloads / "again.zip", "w") as zf:
+        zf.writestr(member(f"bob_{NOTEBOOK}"), honest("bob's other copy"))
+    result = collect_path(downloads, course, "ps1", MB, course_config.SUBMISSION_FILENAME_PATTERN)
+    assert "bob" not in result.collected
+    assert result.refused["bob"].startswith(f"two files for {NOTEBOOK} (")
+    assert (course / "submitted" / "bob" / "ps1" / NOTEBOOK).read_bytes() == honest("bob's final")  # kept
+
+
+def test_a_collect_that_collects_nothing_leaves_nothing_behind(tmp_path):
+    course = course_copy(tmp_path, "course")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    (downloads / f"gus_{NOTEBOOK}").symlink_to(course / "gradebook.db")
+    result = collect_path(downloads, course, "ps1", MB, course_config.SUBMISSION_FILENAME_PATTERN)
+    assert result.collected == [] and result.refused == {"gus": f"it is a symbolic link (gus_{NOTEBOOK})"}
+    assert sorted(p.name for p in course.iterdir()) == sorted(
+        ["course_config.py", "nbgrader_config.py", "coursetools", ".keras", "source", "gradebook.db"]
+    )
