@@ -18,7 +18,7 @@ from coursetools.nbgrader_cli import make_course_copy
 from tests.e2e.honest import HONEST
 from tests.engine_course import run_cli
 
-pytestmark = [pytest.mark.functional]
+pytestmark = [pytest.mark.functional, pytest.mark.slow]
 
 ASSIGNMENT = "ps1"
 NOTEBOOK = "fashion_mnist"
