@@ -8,7 +8,9 @@ Instructors:
     collect     copy submissions into submitted/: from the exchange, a folder or a zip
     autograde   grade submitted/ in parallel, each student in its own sandboxed run
     feedback    write feedback/<student>/<assignment>/*.html
-    export      reports/grades.csv (nbgrader's), reports/<assignment>-steps.csv, the class report
+    export      reports/grades.csv (nbgrader's), reports/<assignment>-steps.csv, the class report;
+                with --format canvas|moodle, the LMS's own grade import file filled over its roster
+    similarity  reports/<assignment>-similarity.html: pairs of students whose own code is alike
     demo        all of the above on the bundled sample class
 On a Jupyter server (nbgrader's exchange, README: "Running the course on a Jupyter server"):
     jupyter-setup     the exchange, the students' Jupyter settings, the formgrader for you
@@ -31,7 +33,17 @@ from pathlib import Path
 import nbformat
 
 import course_config
-from coursetools import data, exchange, feedback_runs, jupyter_roles, kernelspec, samples, validation
+from coursetools import (
+    data,
+    exchange,
+    feedback_runs,
+    jupyter_roles,
+    kernelspec,
+    lms_export,
+    samples,
+    similarity,
+    validation,
+)
 from coursetools.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.collect_source import collect_path
 from coursetools.grading import grade_students
@@ -306,6 +318,9 @@ def stop_if_feedback_failed(run: feedback_runs.FeedbackRun, what: str) -> None:
 
 
 def cmd_export(args) -> None:
+    if getattr(args, "format", "nbgrader") != "nbgrader":  # demo calls this without the option
+        export_to_lms(args)
+        return
     nbgrader(ROOT, "export")
     students = students_in(ROOT / "autograded", args.assignment)
     rows = {s: steps for s in students if (steps := step_scores(ROOT, args.assignment, s))}
@@ -317,6 +332,62 @@ def cmd_export(args) -> None:
         f"({len(rows)} students) and {course_csv.relative_to(ROOT)} (every assignment graded so far)."
     )
     print_scores(ROOT, args.assignment, students)
+
+
+def export_to_lms(args) -> None:
+    """reports/<assignment>-<lms>.csv over the instructor's roster; who could not be exported is said."""
+    if args.roster is None:
+        raise CommandError(
+            f"--format {args.format} needs --roster FILE: the class list exported from {args.format.capitalize()} "
+            "(its gradebook's CSV export), whose rows the export fills."
+        )
+    students = students_in(ROOT / "autograded", args.assignment)
+    scores = {s: steps for s in students if (steps := step_scores(ROOT, args.assignment, s))}
+    out = ROOT / "reports" / f"{args.assignment}-{args.format}.csv"
+    options = {"column": args.lms_column, "match_column": args.roster_match, "missing_manual": args.missing_manual}
+    if args.format == "canvas":
+        result = lms_export.write_canvas(out, Path(args.roster), args.assignment, scores, **options)
+    else:
+        result = lms_export.write_moodle(
+            out, Path(args.roster), args.assignment, scores, identifier=args.identifier, **options
+        )
+    say(f"Wrote {out.relative_to(ROOT)}: {len(result.written)} student(s) with their {args.assignment} points.")
+    if result.left_blank_manual:
+        say(
+            f"  left blank, answers still to grade by hand: {', '.join(result.left_blank_manual)} "
+            "(grade them in the formgrader and export again)"
+        )
+    if result.not_in_roster:
+        say(
+            f"  graded but NOT in the roster, so not in the file: {', '.join(result.not_in_roster)} "
+            "(check their ids against the roster's match column, or the roster is out of date)"
+        )
+    if result.no_grade:
+        say(f"  in the roster without a grade of {args.assignment} (left blank): {', '.join(result.no_grade)}")
+
+
+def cmd_similarity(args) -> None:
+    if not students_in(ROOT / "submitted", args.assignment):
+        raise CommandError(
+            f"No submissions of {args.assignment} in submitted/: run `./course collect --assignment {args.assignment}` first."
+        )
+    notebooks(args.assignment)
+    if not (ROOT / "release" / args.assignment).is_dir():
+        raise CommandError(
+            f"No release/{args.assignment}/ to tell starter code from answers: run `./course release` first."
+        )
+    result = similarity.compare_class(ROOT, args.assignment)
+    report = similarity.write_report(ROOT / "reports" / f"{args.assignment}-similarity.html", result)
+    say(
+        f"Compared {len(result.compared)} submission(s) of {args.assignment}; {len(result.flagged)} pair(s) at or above "
+        f"{result.threshold:.0%} to look at (a person decides, not this report): {report.relative_to(ROOT)}"
+    )
+    for pair in result.flagged:
+        say(f"  {pair.score:4.0%}  {pair.first}  {pair.second}")
+    if result.too_little:
+        say(f"  not compared, too little code of their own: {', '.join(result.too_little)}")
+    for student, why in result.unreadable.items():
+        say(f"  not compared, {student}: {why}")
 
 
 def cmd_demo(args) -> None:
@@ -373,7 +444,8 @@ COMMANDS = {
     "collect": (cmd_collect, "copy submissions into submitted/ from a folder or a zip"),
     "autograde": (cmd_autograde, "grade submissions in parallel sandboxes"),
     "feedback": (cmd_feedback, "generate HTML feedback"),
-    "export": (cmd_export, "write grades.csv and the per-step CSV"),
+    "export": (cmd_export, "write grades.csv and the per-step CSV, or Canvas's or Moodle's import file"),
+    "similarity": (cmd_similarity, "report pairs of students whose own code is alike, for a person to look at"),
     "demo": (cmd_demo, "run the whole workflow on the bundled sample class"),
     "jupyter-setup": (cmd_jupyter_setup, "set up the exchange and the students' and your Jupyter"),
     "lab": (cmd_lab, "start your JupyterLab in the course root, formgrader included"),
@@ -388,6 +460,42 @@ class CourseArgumentParser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(1, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def add_lms_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        choices=("nbgrader", "canvas", "moodle"),
+        default="nbgrader",
+        help="nbgrader: grades.csv, the step CSV and the class report (default); canvas or moodle: "
+        "reports/<assignment>-<format>.csv in that LMS's grade import format, filled over --roster",
+    )
+    p.add_argument("--roster", metavar="CSV", help="the class list exported from the LMS (canvas, moodle)")
+    p.add_argument(
+        "--roster-match",
+        metavar="COLUMN",
+        help="roster column holding each student's nbgrader id "
+        f"(default: {lms_export.DEFAULT_MATCH['canvas']!r} for canvas, {lms_export.DEFAULT_MATCH['moodle']!r} for moodle)",
+    )
+    p.add_argument(
+        "--lms-column",
+        metavar="NAME",
+        help="the assignment's column in the LMS (default: canvas, the roster's '<assignment> (<id>)'; "
+        "moodle, the assignment id)",
+    )
+    p.add_argument(
+        "--identifier",
+        choices=tuple(lms_export.MOODLE_IDENTIFIERS),
+        default="email",
+        help="moodle: the user field identifying students (email, idnumber or userid; default: email)",
+    )
+    p.add_argument(
+        "--missing-manual",
+        choices=lms_export.MISSING_MANUAL,
+        default="refuse",
+        help="when answers still wait for a grade by hand: refuse to write the file (default), "
+        "or leave those students' cells blank and list them",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -430,6 +538,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--replace", action="store_true", help="replace a release already in the exchange")
         if name == "check":
             p.add_argument("notebook", help="path of the notebook to check")
+        if name == "export":
+            add_lms_options(p)
         p.set_defaults(func=func)
     args, extra = parser.parse_known_args(argv)
     if args.command == "lab":

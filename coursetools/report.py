@@ -62,7 +62,11 @@ def write_class_report(path: Path, assignment: str, scores: dict[str, list[StepS
         f"{f' ({by_hand} with answers still to be graded by hand, counted as 0 so far)' if by_hand else ''}</p>"
         f"<img alt='Score distribution' src='data:image/png;base64,{distribution}'/>"
         f"<img alt='Steps most often failed' src='data:image/png;base64,{failures}'/>"
-        f"<table><tr><th>student</th><th>score</th></tr>{rows}</table></body></html>"
+        f"<table><tr><th>student</th><th>score</th></tr>{rows}</table>"
+        # the similarity report sits next to this one in reports/ once `similarity` has run
+        f"<p>Submissions alike: <a href='{html.escape(assignment)}-similarity.html'>similarity report</a> "
+        f"(written by <code>./course similarity --assignment {html.escape(assignment)}</code>; "
+        "it flags pairs for a person to look at, never a verdict).</p></body></html>"
     )
     return path
 

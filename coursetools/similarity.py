@@ -15,7 +15,6 @@ import ast
 import html
 import io
 import itertools
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,7 +78,10 @@ class ClassSimilarity:
 
 def _without_imports(code: str) -> str:
     """The cell without its import statements, as Python parses it (IPython magics included)."""
-    python = TransformerManager().transform_cell(code)
+    try:
+        python = TransformerManager().transform_cell(code)
+    except Exception:  # IPython's transformers raise several kinds on malformed input
+        return code
     lines = code.rstrip("\n").split("\n")
     if len(python.rstrip("\n").split("\n")) != len(lines):
         return code  # a cell magic rewrote the lines: line numbers would not map back
@@ -121,9 +123,9 @@ def own_code(submission: dict[str, object], release: dict[str, object]) -> str:
         }
         written = {}
         for cell in submission.get(name, nbformat.v4.new_notebook()).cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            grade_id = _grade_id(cell)
             if cell.get("cell_type") == "code" and grade_id in given and grade_id not in written:
-                written[grade_id] = cell.get("source", "")
+                written[grade_id] = cell.get("source") if isinstance(cell.get("source"), str) else ""
         for grade_id, starter in given.items():
             code = _without_starter_lines(written.get(grade_id, starter), starter)
             code = _without_imports(code).strip("\n")
@@ -131,6 +133,14 @@ def own_code(submission: dict[str, object], release: dict[str, object]) -> str:
                 # the label is the release's, never the student's text; comments are not compared
                 parts.append(f"# ---- {name}: {grade_id}\n{code}\n")
     return "\n".join(parts)
+
+
+def _grade_id(cell) -> str | None:
+    """The cell's nbgrader grade id, if its (student-controlled) metadata has a plain one."""
+    metadata = cell.get("metadata")
+    nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+    return grade_id if isinstance(grade_id, str) else None
 
 
 def boilerplate_hashes(release: dict[str, object], noise_tokens: int) -> np.ndarray:
@@ -144,8 +154,6 @@ def boilerplate_hashes(release: dict[str, object], noise_tokens: int) -> np.ndar
 
 
 def _fingerprint(label: str, text: str, noise_tokens: int, boilerplate=None) -> CodeFingerprint:
-    # copydetect logs a warning per file it cannot tokenise; the code is always Python here
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))
     return CodeFingerprint(
         label, noise_tokens, WINDOW, boilerplate=boilerplate, language="python", fp=io.StringIO(text)
     )

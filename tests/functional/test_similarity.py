@@ -18,7 +18,7 @@ from coursetools.nbgrader_cli import make_course_copy
 from tests.e2e.honest import HONEST
 from tests.engine_course import run_cli
 
-pytestmark = [pytest.mark.functional]
+pytestmark = [pytest.mark.functional, pytest.mark.slow]
 
 ASSIGNMENT = "ps1"
 NOTEBOOK = "fashion_mnist"
@@ -152,3 +152,15 @@ def test_no_submissions_is_a_clear_error(tmp_path):
     course = new_course(tmp_path / "course")
     done = run_cli(course, "similarity", "--assignment", ASSIGNMENT)
     assert done.returncode == 1 and "No submissions of ps1 in submitted/" in done.stderr
+
+
+def test_odd_metadata_in_a_submission_is_ignored_not_a_crash():
+    released = nbformat.read(course_config.COURSE_ROOT / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    nb = samples.fill(released, DISGUISED_COPY)
+    for metadata in ({"nbgrader": 5}, {"nbgrader": {"grade_id": ["normalize"]}}, {"nbgrader": {"grade_id": None}}):
+        odd = nbformat.v4.new_code_cell("steal = 1")
+        odd.metadata = metadata
+        nb.cells.append(odd)
+    code = similarity.own_code({NOTEBOOK: nb}, {NOTEBOOK: released})
+    assert "steal" not in code and "net.add(Flatten())" in code
+    assert "YOUR CODE HERE" not in code and "import" not in code
