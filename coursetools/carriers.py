@@ -608,8 +608,8 @@ def _registered_keras_function(keras, module, name):
     Every namespace Keras may take it from must hold a registered function by that name, so
     public helpers such as keras.losses.get or keras.activations.serialize are refused.
     """
-    if module == "builtins":
-        kinds = KERAS_FUNCTION_REGISTRIES
+    if module == "builtins":  # Keras also looks in keras.optimizers, whose registry holds no functions
+        kinds = (*KERAS_FUNCTION_REGISTRIES, "optimizers")
     elif isinstance(module, str) and module.startswith("keras.") and module[6:] in KERAS_FUNCTION_REGISTRIES:
         kinds = (module[6:],)
     else:
