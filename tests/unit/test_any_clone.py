@@ -14,7 +14,9 @@ FOLDERS = ["tests", "benchmarks", "coursetools"]
 TEXT_FILES = {".py", ".md", ".sh", ".txt", ".json", ".toml", ".cfg", ".ipynb"}
 THIS_FILE = Path(__file__).resolve()
 # "shared/" in a path, or "shared" as a path component (Path(...) / "shared").
-SHARED_PATH = re.compile(r"""shared/|/work/shared|\.\./shared|/\s*["']shared["']|["']shared["']\s*/|nbgrader-docs-course""")
+SHARED_PATH = re.compile(
+    r"""shared/|/work/shared|\.\./shared|/\s*["']shared["']|["']shared["']\s*/|nbgrader-docs-course"""
+)
 
 
 def test_nothing_reads_a_shared_folder_outside_the_repository():
