@@ -1,6 +1,5 @@
-"""The graded scratch course shared by the end-to-end tests (graded once per session)."""
+"""The graded scratch courses shared by the end-to-end tests (each graded once per session)."""
 
-import json
 import subprocess
 import sys
 
@@ -17,8 +16,6 @@ from .ps2_cases import PS2_CASES
 NOTEBOOK = "fashion_mnist.ipynb"
 PS2_NOTEBOOK = "improving.ipynb"
 MAX_SCORE = 15
-# Shorter limits than the course's, so the fault cases finish quickly.
-TEST_LIMITS = {"CELL_TIMEOUT_SECONDS": 60, "NOTEBOOK_TIMEOUT_SECONDS": 400}
 SAMPLE_CLASS = plugins.sample_class("ps1")
 SAMPLE_SCORES = {student: points for student, (_, points) in SAMPLE_CLASS.items()}
 
@@ -39,16 +36,16 @@ def write(course, student, nb_or_text, name=NOTEBOOK, assignment="ps1"):
 
 
 @pytest.fixture(scope="session")
-def graded(tmp_path_factory):
-    course = make_course_copy(tmp_path_factory.mktemp("e2e") / "course")
-    config = (course / "course_config.py").read_text()
-    for key, value in TEST_LIMITS.items():
-        config += f"\n{key} = {value}\n"
-    (course / "course_config.py").write_text(config)
+def graded_ps1(tmp_path_factory):
+    """ps1's sample class, the Keras corpus and the honest corpus, graded in one batch of two
+    workers with the course's own limits (honest variants train for minutes)."""
+    course = make_course_copy(tmp_path_factory.mktemp("ps1") / "course")
     assert run_cli(course, "release").returncode == 0
     release = nbformat.read(course / "release" / "ps1" / NOTEBOOK, as_version=4)
     source = nbformat.read(course / "source" / "ps1" / NOTEBOOK, as_version=4)
     reference = samples.solution_code(source)
+    names = [*SAMPLE_CLASS, *(case.name for case in CORPUS), *(case.name for case in HONEST)]
+    assert len(names) == len(set(names)), "a student id is used twice"
 
     for student, (build, _) in SAMPLE_CLASS.items():
         write(course, student, samples.fill(release, build(reference)))
@@ -57,33 +54,22 @@ def graded(tmp_path_factory):
         if case.edit_notebook:
             case.edit_notebook(nb)
         write(course, case.name, nb)
-    # Bad input: each must be reported clearly without stopping the others.
-    write(course, "malformed-json", '{"cells": [ this is not json')
-    write(course, "renamed-notebook", samples.fill(release, reference), name="my_homework.ipynb")
-    newer = json.loads(nbformat.writes(release))
-    newer["nbformat"] = 6
-    write(course, "newer-nbformat", json.dumps(newer))
-    stripped = samples.fill(release, reference)
-    for cell in stripped.cells:
-        cell.metadata.pop("nbgrader", None)
-    write(course, "stripped-metadata", stripped)
-
+    for case in HONEST:
+        write(course, case.name, samples.fill(release, case.answers(reference)))
     result = run_cli(course, "autograde", "--workers", "2")
     return course, result
 
 
 @pytest.fixture(scope="session")
-def graded_honest(tmp_path_factory):
-    """The honest corpus, graded with the course's own limits (the tutorial trains for minutes)."""
-    course = make_course_copy(tmp_path_factory.mktemp("honest") / "course")
-    assert run_cli(course, "release").returncode == 0
-    release = nbformat.read(course / "release" / "ps1" / NOTEBOOK, as_version=4)
-    source = nbformat.read(course / "source" / "ps1" / NOTEBOOK, as_version=4)
-    reference = samples.solution_code(source)
-    for case in HONEST:
-        write(course, case.name, samples.fill(release, case.answers(reference)))
-    result = run_cli(course, "autograde", "--workers", "2")
-    return course, result
+def graded(graded_ps1):
+    """The sample class and the Keras corpus (graded with the honest corpus)."""
+    return graded_ps1
+
+
+@pytest.fixture(scope="session")
+def graded_honest(graded_ps1):
+    """The honest corpus (graded with the sample class and the Keras corpus)."""
+    return graded_ps1
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""nbgrader's documentation course, added as an assignment of a scratch copy of this
-course, grades exactly as stock nbgrader does, cell by cell.
+"""nbgrader's documentation course (installed with nbgrader), added as an assignment of a
+scratch copy of this course, grades exactly as stock nbgrader does, cell by cell: stock
+nbgrader grades the same submissions in this test session (tests/docs_course.py).
 
 Its tests call the student's functions (they run in the student's sandbox through
 the call relay), expect a ValueError from bad input, and one test deletes and
@@ -21,17 +22,19 @@ from coursetools.nbgrader_cli import make_course_copy
 from coursetools.nbgrader_settings import gradebook_url
 from tests.docs_course import (
     DOCS,
+    DOCS_ASSIGNMENT,
     ESCAPE_HATCH,
     add_docs_assignment,
     copy_submissions,
     expected_scores,
     recorded_grades,
+    students,
+    user_guide_raw_scores,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ASSIGNMENT = "docs-ps1"
-EXPECTED = expected_scores()
 # A student who answers with an always-equal list and tags a test to run in their own kernel.
 FORGED_TAG_STUDENT = "forged-tag-always-equal"
 FORGED_SQUARES = """
@@ -69,7 +72,7 @@ def docs_course(tmp_path_factory):
     add_docs_assignment(course, ASSIGNMENT)
     incoming = tmp / "incoming"
     copy_submissions(incoming, ASSIGNMENT)
-    shutil.copytree(DOCS / "submitted" / "hacker" / "ps1", incoming / FORGED_TAG_STUDENT / ASSIGNMENT)
+    shutil.copytree(DOCS / "submitted" / "hacker" / DOCS_ASSIGNMENT, incoming / FORGED_TAG_STUDENT / ASSIGNMENT)
     forged_submission(incoming / FORGED_TAG_STUDENT / ASSIGNMENT)
 
     steps = {}
@@ -89,10 +92,17 @@ def grades(course, student):
     return recorded_grades(gradebook_url(course), ASSIGNMENT, student)
 
 
-@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_stock_nbgrader_gives_the_user_guides_totals():
+    """The stock run the comparison below relies on grades as nbgrader's own documentation says."""
+    stock = expected_scores()
+    totals = {student: sum(g["auto_score"] or 0 for g in cells.values()) for student, cells in stock.items()}
+    assert totals == user_guide_raw_scores()
+
+
+@pytest.mark.parametrize("student", students())
 def test_every_cell_scores_as_stock_nbgrader(docs_course, student):
     course, _ = docs_course
-    assert grades(course, student) == EXPECTED[student]
+    assert grades(course, student) == expected_scores()[student]
 
 
 def test_a_tag_added_by_the_student_does_not_move_a_test_into_their_kernel(docs_course):
@@ -116,7 +126,7 @@ def test_manually_graded_cells_say_so_in_the_summary_and_the_csv(docs_course):
 
 def test_feedback_covers_every_notebook(docs_course):
     course, _ = docs_course
-    for student in EXPECTED:
+    for student in students():
         pages = sorted(p.name for p in (course / "feedback" / student / ASSIGNMENT).glob("*.html"))
         assert pages == ["problem1.html", "problem2.html"]
 
