@@ -123,8 +123,8 @@ CORPUS = [
             "Dense(10, activation='softmax')])\n" + FAKE_METRIC,
         ),
         expected=7,
-        review=3,
-        expect_in_outputs=["AlwaysOne"],
+        # The model cannot cross to the checker: those steps fail in the grader's fixed words.
+        expect_in_outputs=[NOT_CARRIED["model-refused"]],
     ),
     Submission(
         "crafted-keras-archive",
@@ -132,7 +132,6 @@ CORPUS = [
         "compiled before earns those steps) so the exported archive names a keras.config function",
         reference_with(train_model=CRAFTED_ARCHIVE),
         expected=10,
-        review=5,
-        expect_in_outputs=["keras.config.disable_interactive_logging, which is not part of Keras"],
+        expect_in_outputs=[NOT_CARRIED["model-refused"]],
     ),
 ]

@@ -237,8 +237,7 @@ ENGINE_CORPUS = [
         "a value and a function result whose comparisons are always true and that claim to be arrays",
         only(["squares"], {"values": ALWAYS_EQUAL, "normalize": "pass  # defined above"}),
         expected=1,
-        # The grader cannot carry such objects to its checker: it says so and leaves both steps to the instructor.
-        review=3,
+        # The grader cannot carry such objects to its checker: both steps fail in its fixed words.
     ),
     Submission(
         "input-transformer",
@@ -310,9 +309,8 @@ ENGINE_CORPUS = [
         "patches json.dump in its kernel so every exported name points at numpy's os.system",
         only(["squares"], {"values": "values = np.arange(5) * SCALE\n" + FORGED_MANIFEST}),
         expected=1,
-        # The grader cannot load what the kernel exported after the patch: it says so and leaves the
-        # later steps (values, normalize) to the instructor.
-        review=3,
+        # The grader cannot load what the kernel exported after the patch: the later steps (values,
+        # normalize) fail in its fixed words.
         expect_in_outputs=["the grader could not load it"],
     ),
     Submission(
