@@ -21,7 +21,7 @@ from coursetools.nbgrader_cli import nbgrader, students_in
 from coursetools.safe_outputs import plain_text
 
 # The last line of a Python traceback in nbgrader's log: "SomeError: what happened".
-ERROR_LINE = re.compile(r"^(\w+(?:\.\w+)*(?:Error|Exception)\b.*)$", re.MULTILINE)
+ERROR_LINE = re.compile(r"^\s*(\w+(?:\.\w+)*(?:Error|Exception)\b.*)$", re.MULTILINE)
 
 
 @dataclass

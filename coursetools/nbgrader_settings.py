@@ -64,10 +64,12 @@ def apply(c) -> None:
     c.Autograde.sanitize_preprocessors = [
         replacements.get(pp.__name__, pp) for pp in Autograde.sanitize_preprocessors.default()
     ]
-    autograde = [replacements.get(pp.__name__, pp) for pp in Autograde.autograde_preprocessors.default()]
-    # Student outputs and written answers are made safe once, right after the run, so the
-    # formgrader, the feedback and any notebook viewer show nothing that runs (safe_outputs.py).
-    autograde.insert(autograde.index(SandboxedExecute) + 1, SanitizeStudentOutputs)
+    stock = Autograde.autograde_preprocessors.default()
+    autograde = [replacements.get(pp.__name__, pp) for pp in stock]
+    # Student outputs and written answers are made safe once, right after the run (wherever
+    # nbgrader's Execute stood), so the formgrader, the feedback and any notebook viewer show
+    # nothing that runs (safe_outputs.py).
+    autograde.insert([pp.__name__ for pp in stock].index("Execute") + 1, SanitizeStudentOutputs)
     c.Autograde.autograde_preprocessors = autograde
     from nbgrader.converters.generate_feedback import GenerateFeedback
 

@@ -126,6 +126,9 @@ def course(tmp_path_factory):
     for case in CASES:
         submit(course, case.name, build(course, case))
     submit(course, CORRUPT, submission(course))
+    for folder in (course / "submitted").glob(f"*/{ASSIGNMENT}"):  # what nbgrader's exchange adds to a submission
+        (folder / "timestamp.txt").write_text("2026-11-29 12:00:00.000000 UTC")
+        (folder / "submission_secret.txt").write_text(f"secret-of-{folder.parent.name}")
     graded = run_cli(course, "autograde", "--assignment", ASSIGNMENT)
     assert graded.returncode == 0, graded.stdout + graded.stderr
     return course
@@ -193,3 +196,17 @@ def test_a_corrupt_graded_notebook_fails_only_its_students_feedback(course, feed
     for case in CASES:
         assert "Your result" in feedback_page(course, case.name), case.name
     assert not (course / "feedback" / CORRUPT / ASSIGNMENT / f"{NOTEBOOK}.html").exists()
+
+
+def test_release_feedback_releases_everyone_with_feedback_and_names_the_others(course, feedback, tmp_path):
+    path = graded_path(course, CORRUPT)
+    path.write_text(path.read_text()[:500])
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    with open(course / "course_config.py", "a") as config:
+        config.write(f"\nEXCHANGE_ROOT = {str(exchange)!r}\n")
+    done = run_cli(course, "release-feedback", "--assignment", ASSIGNMENT)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert re.findall(r"^  ([\w-]+): ", done.stderr, re.MULTILINE) == [CORRUPT], done.stderr
+    assert f"for {len(CASES)} student(s)" in done.stdout, done.stdout
+    assert len(list(exchange.glob("*/feedback/*.html"))) == len(CASES)
