@@ -167,7 +167,9 @@ def test_regrading_is_idempotent(engine_graded):
 def test_student_markup_cannot_run_in_the_feedback_page(engine_graded):
     assert engine_graded.feedback.returncode == 0, engine_graded.feedback.stdout + engine_graded.feedback.stderr
     page = feedback_page(engine_graded.course, "scripts-in-outputs")
-    assert "<b>bold</b>" in page, "harmless markup is kept"
+    graded = outputs_text(engine_graded.course, "scripts-in-outputs")
+    assert "<b>bold</b>" in graded, "harmless markup is kept in the instructor's graded notebook"
+    assert "PWNED-HTML" not in graded and "onerror" not in graded, "the graded notebook keeps no script"
     # The student's code is shown as text; no tag of theirs may run.
     assert not re.search(r"<script[^>]*>[^<]*PWNED", page), "a student script is in the page"
     assert not re.search(r"<img[^>]*onerror", page), "a student event handler is in the page"
@@ -180,4 +182,4 @@ def test_feedback_of_a_crashed_kernel_names_the_fault(engine_graded):
 
 def test_feedback_says_when_the_grader_could_not_check_a_step(engine_graded):
     page = feedback_page(engine_graded.course, "forged-manifest")
-    assert "the grader could not check this step automatically, which is not a mistake of yours" in page
+    assert "This step could not be checked: the grader cannot carry a value it uses" in page
