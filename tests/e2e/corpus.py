@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from coursetools.carriers import NOT_CARRIED
+
 FIRST_FIVE = ["imports", "load-data", "show-images", "normalize", "one-hot"]  # 7 points
 
 
