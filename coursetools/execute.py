@@ -353,8 +353,9 @@ class SandboxedExecute(TimeLimited, Execute):
             self._failures.explain(cell)
         else:
             self._failures.record(cell, index)
-        self.kc.stop_channels()
-        self.kc.start_channels()
+        self.kc.iopub_channel.stop()
+        self.kc._iopub_channel = None  # jupyter_client connects a new one when it is next asked for
+        self.kc.iopub_channel.start()
         try:
             run_sync(self.kc.wait_for_ready)(timeout=max(1, self.timeout))
         except RuntimeError:
