@@ -218,3 +218,24 @@ def test_autograde_refuses_workers_whose_kernels_could_exceed_the_host_memory(tm
     assert len(message.splitlines()) == 1, message
     for named in ("GRADING_WORKERS", "KERNEL_MEMORY_LIMIT_MB", "2 kernels", "host's memory"):
         assert named in message
+
+
+@pytest.mark.parametrize(
+    "limits, reason",
+    [
+        (
+            {"NOTEBOOK_TIMEOUT_SECONDS": 3, "GRADING_PROCESS_MARGIN_SECONDS": 0},
+            "grading took longer than its limit of 3 s",
+        ),
+        ({"GRADING_PROCESS_MEMORY_MB": 40}, "used more than GRADING_PROCESS_MEMORY_MB (40 MB)"),
+    ],
+    ids=["time", "memory"],
+)
+def test_a_grading_process_past_its_own_limits_fails_that_student_with_the_reason(tmp_path, limits, reason):
+    """Limits so low that nbgrader cannot even start under them: the student is reported with
+    the limit's name, nothing is recorded for them, and the command exits 1."""
+    course = make_engine_course(tmp_path / "course", limits=limits)
+    submit(course, "reference", submission(course))
+    done = run_cli(course, "autograde", "--assignment", "engine")
+    assert done.returncode == 1 and reason in done.stderr, done.stdout + done.stderr
+    assert step_scores(course, "reference") == {}
