@@ -30,6 +30,7 @@ from pathlib import Path
 
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.preprocessors import Execute
@@ -331,8 +332,7 @@ class SandboxedExecute(TimeLimited, Execute):
                 return faults.cell_time_limit(self.timeout, interrupted=True)
         except CellTimeoutError:
             if not self.cell_timed_out:  # the cell finished in time; its last output messages never came
-                self._output_lost(cell, index)
-                return None
+                return self._output_lost(cell, index)
             fault = faults.cell_time_limit(self.timeout, interrupted=False)  # the kernel ignored the interrupt
             cell.outputs.append(error_output(fault.ename, fault.sentence()))
             return fault
@@ -342,15 +342,25 @@ class SandboxedExecute(TimeLimited, Execute):
             return fault
         return None
 
-    def _output_lost(self, cell: NotebookNode, index: int) -> None:
-        """Output the grader never received (a message over KERNEL_MESSAGE_LIMIT_BYTES is dropped
-        by the grader's socket): a note, and a tagged test is not credited without its output."""
+    def _output_lost(self, cell: NotebookNode, index: int) -> Fault | None:
+        """Output the grader never received: a note, and a tagged test is not credited without
+        its output. A message over KERNEL_MESSAGE_LIMIT_BYTES makes the grader's socket drop it
+        and disconnect for good (zmq does not reconnect after it), so the channels are opened
+        again for the cells after this one."""
         cell.outputs.append(new_output("display_data", data={"text/plain": faults.OUTPUT_LOST_NOTE}))
         if is_autograder_test(cell):
             cell.outputs.append(error_output("OutputLost", faults.OUTPUT_LOST_TEST))
             self._failures.explain(cell)
         else:
             self._failures.record(cell, index)
+        self.kc.iopub_channel.stop()
+        self.kc._iopub_channel = None  # jupyter_client connects a new one when it is next asked for
+        self.kc.iopub_channel.start()
+        try:
+            run_sync(self.kc.wait_for_ready)(timeout=max(1, self.timeout))
+        except RuntimeError:
+            return faults.kernel_exited(None)
+        return None
 
     def _run_test(self, cell: NotebookNode, index: int) -> Fault | None:
         """Export what the test reads from the student's kernel, then run the test in the checker.

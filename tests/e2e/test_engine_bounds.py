@@ -45,6 +45,7 @@ PROGRESS_CHURN = (
     "    sys.stdout.write(f'\\r{i:>5} [' + '=' * (i % 7) + '\\b' * (i % 5) + ']')\n"
     "print()\n"
     "print(('abc\\b\\b\\bxyz\\r' + '\\b' * 3) * 8_000)\n"
+    "print('\\rdone')\n"
 )  # about 100 KB of carriage returns and backspaces, printed as a terminal would take them
 # Each display() costs the kernel itself a few thread round-trips (about 7 ms each on the
 # loaded 2-core test machine); 2000 keep it well inside the 20 s cell limit there, and took
@@ -110,7 +111,9 @@ def course(tmp_path_factory):
     course = make_engine_course(tmp_path_factory.mktemp("bounds") / "course", limits=LIMITS)
     cases = {
         "reference": submission(course),
-        "raw-iopub-flood": submission(course, values=REFERENCE_VALUES + "\n" + RAW_IOPUB),
+        "raw-iopub-flood": with_cells(
+            submission(course, values=REFERENCE_VALUES + "\n" + RAW_IOPUB), "values", ["print('after the flood')"]
+        ),
         "two-hundred-cells-under-the-cap": with_cells(
             submission(course),
             "values",
@@ -125,8 +128,11 @@ def course(tmp_path_factory):
         submit(course, student, nb)
     graded = run_cli(course, "autograde", "--assignment", "engine")
     # The fairness pair, graded side by side (two workers, nothing else).
-    submit(course, "busy-threads", with_cells(submission(course), "squares", [BUSY_THREADS]))
-    submit(course, "honest-next-to-busy", submission(course, values=REFERENCE_VALUES + "\n" + HONEST_WORK))
+    # Both kernels start together: the busy threads start right away, the honest work runs
+    # in three cells during those 10 s.
+    submit(course, "busy-threads", with_cells(submission(course), "settings", [BUSY_THREADS]))
+    honest = with_cells(submission(course, values=REFERENCE_VALUES + "\n" + HONEST_WORK), "settings", [HONEST_WORK])
+    submit(course, "honest-next-to-busy", with_cells(honest, "squares", [HONEST_WORK]))
     pair = run_cli(
         course, "autograde", "--assignment", "engine", "--student", "busy-threads", "--student", "honest-next-to-busy"
     )
@@ -150,7 +156,10 @@ def test_a_huge_message_sent_past_the_kernels_stream_cap_is_dropped_by_the_grade
     assert step_scores(course, "raw-iopub-flood") == FULL, log
     graded = course / "autograded" / "raw-iopub-flood" / "engine" / "warmup.ipynb"
     assert graded.stat().st_size < 1_000_000
-    assert "sent" in outputs_text(autograded_notebook(course, "raw-iopub-flood"))
+    nb = autograded_notebook(course, "raw-iopub-flood")
+    values = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "values")
+    assert [o.data["text/plain"] for o in values.outputs] == [faults.OUTPUT_LOST_NOTE]
+    assert "after the flood" in outputs_text(nb), "the cells after it show their output again"
     growth = peak_rss_of_grading(course, "raw-iopub-flood") - peak_rss_of_grading(course, "reference")
     assert growth < 50 * 2**20, f"grading a 100 MB message took {growth / 2**20:.0f} MB more"
 
@@ -169,7 +178,8 @@ def test_carriage_return_and_backspace_churn_is_processed_in_time(course):
     course, log = course
     assert step_scores(course, "progress-churn") == FULL, log
     text = outputs_text(autograded_notebook(course, "progress-churn"))
-    assert "5999 [" in text and "CellTimeoutError" not in text
+    # What a terminal shows: the last progress line (its backspaces ate into it), then "done".
+    assert "' 59]\\n" in text and "done" in text and "CellTimeoutError" not in text
 
 
 def test_a_value_that_kills_the_checker_costs_that_test_once(course):
@@ -208,3 +218,24 @@ def test_autograde_refuses_workers_whose_kernels_could_exceed_the_host_memory(tm
     assert len(message.splitlines()) == 1, message
     for named in ("GRADING_WORKERS", "KERNEL_MEMORY_LIMIT_MB", "2 kernels", "host's memory"):
         assert named in message
+
+
+@pytest.mark.parametrize(
+    "limits, reason",
+    [
+        (
+            {"NOTEBOOK_TIMEOUT_SECONDS": 3, "GRADING_PROCESS_MARGIN_SECONDS": 0},
+            "grading took longer than its limit of 3 s",
+        ),
+        ({"GRADING_PROCESS_MEMORY_MB": 40}, "used more than GRADING_PROCESS_MEMORY_MB (40 MB)"),
+    ],
+    ids=["time", "memory"],
+)
+def test_a_grading_process_past_its_own_limits_fails_that_student_with_the_reason(tmp_path, limits, reason):
+    """Limits so low that nbgrader cannot even start under them: the student is reported with
+    the limit's name, nothing is recorded for them, and the command exits 1."""
+    course = make_engine_course(tmp_path / "course", limits=limits)
+    submit(course, "reference", submission(course))
+    done = run_cli(course, "autograde", "--assignment", "engine")
+    assert done.returncode == 1 and reason in done.stderr, done.stdout + done.stderr
+    assert step_scores(course, "reference") == {}
