@@ -22,7 +22,7 @@ class Case:
     why: str
     changes: dict[str, str]
     expected: float
-    says: str = ""  # in the output of every Part 3 step it fails (the grader's message)
+    says: str = ""  # the grader's message, in the output of a Part 3 step it fails
 
     def answers(self, reference: dict[str, str]) -> dict[str, str]:
         return {**reference, **self.changes}
