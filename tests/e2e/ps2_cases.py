@@ -22,7 +22,7 @@ class Case:
     why: str
     changes: dict[str, str]
     expected: float
-    says: str = ""  # in the output of every Part 3 step it fails (the grader's message)
+    says: str = ""  # the grader's message, in the output of a Part 3 step it fails
 
     def answers(self, reference: dict[str, str]) -> dict[str, str]:
         return {**reference, **self.changes}
@@ -121,20 +121,22 @@ PS2_CASES = [
         expected=9,
     ),
     Case(
-        "trained-40-epochs-then-counters-reset",
+        "trained-beyond-the-budget-then-counters-reset",
         "attack: a design that needs more than the budget (Adam at a learning rate of 6e-5 reaches the "
-        "threshold after about 20 epochs) trained for 40, then the history cut to BUDGET_EPOCHS epochs and "
-        "optimizer.iterations rewound; the grader's own copy, trained within the budget, stays below the "
-        "threshold: the accuracy step's 4 points are lost",
+        "threshold after about 20 epochs of BATCH_SIZE) trained with as many weight updates as 40 such epochs "
+        "(BUDGET_EPOCHS epochs of 128 images, cheaper than 40 epochs and within the cell's time limit), then "
+        "the history cut to BUDGET_EPOCHS - 1 epochs and optimizer.iterations rewound; the grader's own copy, "
+        "trained within the budget, stays below the threshold (0.851 on the calibration run): the accuracy "
+        "step's 4 points are lost",
         {
             "improved-model": "model = build_model(2, 512, 0.3)\n"
             "model.compile(optimizer=keras.optimizers.Adam(learning_rate=6e-5), loss='categorical_crossentropy', "
             "metrics=['accuracy'])\n"
-            "history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=40, "
-            "batch_size=BATCH_SIZE, verbose=0)\n"
-            "history.history = {key: values[-BUDGET_EPOCHS:] for key, values in history.history.items()}\n"
-            "history.epoch = history.epoch[-BUDGET_EPOCHS:]\n"
-            "model.optimizer.iterations.assign(BUDGET_EPOCHS * (len(x_train) // BATCH_SIZE))" + EVALUATE,
+            "history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=BUDGET_EPOCHS, "
+            "batch_size=128, verbose=0)\n"
+            "history.history = {key: values[1:] for key, values in history.history.items()}\n"
+            "history.epoch = history.epoch[1:]\n"
+            "model.optimizer.iterations.assign(len(history.epoch) * (len(x_train) // BATCH_SIZE))" + EVALUATE,
         },
         expected=9,
         says="The grader trained a fresh copy of your design",
@@ -157,6 +159,7 @@ PS2_CASES = [
             "model.layers[5].set_weights([labels])\n"
             "model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
             "history = keras.callbacks.History()\n"
+            "history.epoch = [0]\n"
             "history.history = {'loss': [0.01], 'val_loss': [0.01], 'accuracy': [1.0], 'val_accuracy': [1.0]}"
             + EVALUATE,
         },

@@ -52,8 +52,8 @@ def test_part_3_attacks_fail_with_the_graders_reason(graded_ps2, case):
     course, _ = graded_ps2
     failed = [s.grade_id for s in scores(course, case.name) if s.grade_id in PART_3 and s.score != s.max_score]
     assert failed, f"{case.name} lost no Part 3 step"
-    for grade_id in failed:
-        assert case.says in failed_outputs(course, case.name, grade_id), grade_id
+    # The first failed assertion speaks: a visible check (the student's own accuracy) may come first.
+    assert any(case.says in failed_outputs(course, case.name, grade_id) for grade_id in failed), failed
 
 
 def test_the_reflection_waits_for_the_instructor(graded_ps2):
