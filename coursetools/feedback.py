@@ -22,7 +22,7 @@ from traitlets import List
 
 from coursetools import plugins
 from coursetools.assignments import is_autograder_test
-from coursetools.manual_review import could_not_check
+from coursetools.manual_review import CANNOT_CHECK, could_not_check
 from coursetools.safe_outputs import picture, plain_text
 
 # Characters Markdown or MathJax would read as syntax, written as HTML character references:
@@ -107,6 +107,7 @@ GRADER_ERRORS = {
     "NotebookTimeLimit",
     "KernelDied",
     "GradingStopped",
+    CANNOT_CHECK,  # rewritten in fixed words when the grades are saved (manual_review.py)
 }
 CELL_FRAME = re.compile(r"Cell In\[\d+\], line (\d+)")
 PASSED = "This check passed."
