@@ -12,9 +12,11 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
+import psutil
 
 from coursetools import samples
 from coursetools.nbgrader_cli import make_course_copy
@@ -92,3 +94,29 @@ def step_scores(course: Path, student: str, assignment: str = ASSIGNMENT) -> dic
 
 def autograded_notebook(course: Path, student: str):
     return nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+
+
+def peak_rss_of_grading(course: Path, student: str, assignment: str = ASSIGNMENT) -> int:
+    """Peak resident memory of the nbgrader process alone (not its kernels), grading one student."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"],
+        cwd=course,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    watched, peak, done = psutil.Process(process.pid), 0, threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.wait(0.02):
+            try:
+                peak = max(peak, watched.memory_info().rss)
+            except psutil.Error:
+                return
+
+    thread = threading.Thread(target=sample)
+    thread.start()
+    process.wait(timeout=600)
+    done.set()
+    thread.join()
+    return peak

@@ -13,43 +13,11 @@ train-model 1, evaluate-model 4.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from coursetools.carriers import NOT_CARRIED
 
+from .cases import Submission, only, reference_with
+
 FIRST_FIVE = ["imports", "load-data", "show-images", "normalize", "one-hot"]  # 7 points
-
-
-@dataclass
-class Submission:
-    name: str
-    why: str
-    answers: Callable[[dict], dict]
-    expected: float
-    edit_notebook: Callable | None = None
-    expect_in_outputs: list[str] = field(default_factory=list)
-    # Submissions that cannot be graded as they are: not graded, reported with this message.
-    reported: str = ""
-    # Points of the steps the grader could not check (values it could not carry): not
-    # scored, flagged for the instructor's manual grade.
-    review: float = 0
-
-
-def only(steps, extra=None):
-    def build(reference):
-        chosen = {k: v for k, v in reference.items() if k in steps}
-        chosen.update(extra or {})
-        return chosen
-
-    return build
-
-
-def reference_with(**changes):
-    def build(reference):
-        return {**reference, **{k.replace("_", "-"): v for k, v in changes.items()}}
-
-    return build
 
 
 def first_five_then(attack_cell: str, code: str):

@@ -16,43 +16,13 @@ forged is not graded at all and is reported to the instructor (`reported`).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import nbformat
 
+from .cases import Submission, only, reference_with
+
 FIRST_TWO = ["squares", "values"]  # 2 points
 COURSE_PLACEHOLDER = "@COURSE@"
-
-
-@dataclass
-class Submission:
-    name: str
-    why: str
-    answers: Callable[[dict], dict]
-    expected: float
-    edit_notebook: Callable | None = None
-    expect_in_outputs: list[str] = field(default_factory=list)
-    # Submissions that cannot be graded as they are: not graded, reported with this message.
-    reported: str = ""
-    # Points flagged for the instructor's manual grade (written answers, values the grader could not carry).
-    review: float = 0
-
-
-def only(steps, extra=None):
-    def build(reference):
-        chosen = {k: v for k, v in reference.items() if k in steps}
-        chosen.update(extra or {})
-        return chosen
-
-    return build
-
-
-def reference_with(**changes):
-    def build(reference):
-        return {**reference, **{k.replace("_", "-"): v for k, v in changes.items()}}
-
-    return build
 
 
 def first_two_then(attack_cell: str, code: str):

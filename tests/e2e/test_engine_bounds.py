@@ -7,10 +7,6 @@ lowers two settings so the cases stay small: the message cap (8 MB instead of 32
 the kernel memory (1 GB), which the cases are measured against.
 """
 
-import subprocess
-import sys
-import threading
-
 import psutil
 import pytest
 from nbformat.v4 import new_code_cell
@@ -19,6 +15,7 @@ from coursetools import faults
 from tests.engine_course import (
     autograded_notebook,
     make_engine_course,
+    peak_rss_of_grading,
     run_cli,
     step_scores,
     submission,
@@ -78,32 +75,6 @@ def with_cells(nb, after: str, sources: list[str]):
     index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == after)
     nb.cells[index + 1 : index + 1] = [new_code_cell(source) for source in sources]
     return nb
-
-
-def peak_rss_of_grading(course, student) -> int:
-    """Peak resident memory of the nbgrader process alone (not its kernels), grading one student."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nbgrader", "autograde", "engine", "--student", student, "--force"],
-        cwd=course,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    watched, peak, done = psutil.Process(process.pid), 0, threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not done.wait(0.02):
-            try:
-                peak = max(peak, watched.memory_info().rss)
-            except psutil.Error:
-                return
-
-    thread = threading.Thread(target=sample)
-    thread.start()
-    process.wait(timeout=600)
-    done.set()
-    thread.join()
-    return peak
 
 
 @pytest.fixture(scope="module")
