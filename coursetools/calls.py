@@ -143,6 +143,7 @@ class CallRelay:
         self.timeout = timeout
         self.kernel_alive = kernel_alive
         self.carriers_source = carriers_source
+        self.calls_served = 0  # calls into the student's kernel so far (tests that ran student code)
         self.fault: Fault | None = None
         self._stop = threading.Event()
         self._server: socket.socket | None = None
@@ -190,6 +191,7 @@ class CallRelay:
         number, key = request.get("call"), request.get("id")
         if not isinstance(number, int) or not isinstance(key, int):
             return {"status": "failed", "message": "malformed request"}
+        self.calls_served += 1
         code = (
             f"exec(compile({self.carriers_source!r}, '<grader-carriers>', 'exec'), "
             "_grader_carriers := {'__name__': 'grader_carriers'}) or "

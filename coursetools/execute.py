@@ -285,7 +285,7 @@ class SandboxedExecute(TimeLimited, Execute):
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
                 self._connect_checker(self._checker)
-                relay = self._start_relay(scratch)
+                relay = self._relay = self._start_relay(scratch)
                 for index, cell in enumerate(nb.cells):
                     if cell.cell_type != "code":
                         continue
@@ -316,7 +316,9 @@ class SandboxedExecute(TimeLimited, Execute):
         self.cell_timed_out = False
         try:
             if in_checker:
+                calls_before = self._relay.calls_served
                 fault = self._run_test(cell, index)
+                _record_student_code_called(cell, self._relay.calls_served != calls_before)
                 self._failures.explain(cell)
                 return fault
             try:
@@ -324,6 +326,7 @@ class SandboxedExecute(TimeLimited, Execute):
             finally:
                 self._output_budget.finish_cell(cell.outputs)
             if is_autograder_test(cell):  # a test tagged to run in the student's kernel
+                _record_student_code_called(cell, True)
                 self._failures.explain(cell)
             else:
                 self._failures.record(cell, index)
@@ -438,6 +441,13 @@ def _no_message_contents(record) -> bool:
     """nbclient logs the content of every kernel message at DEBUG level: the student's output,
     whole, once more per message (200 cells of 4.9 MB made a 980 MB debug log). Not kept."""
     return record.msg != "content: %s"
+
+
+def _record_student_code_called(cell: NotebookNode, called: bool) -> None:
+    """Whether the test ran any of the student's code (the feedback withholds what such a hidden
+    test found, which may carry its hidden inputs). Written for every test run, over whatever
+    the submission's metadata said."""
+    cell.metadata["coursetools"] = {"student_code_called": called}
 
 
 def _timed_out(cell: NotebookNode) -> bool:

@@ -66,11 +66,15 @@ class HideHiddenTests(ClearHiddenTests):
             return cell, resources
         hidden = self._hidden_lines(cell.source)
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        # Hidden inputs reach the student's code only through calls: a hidden test that made
+        # none (a model evaluated on the grader's data) may say what it found.
+        meta = cell.metadata.get("coursetools")
+        called = not (isinstance(meta, dict) and meta.get("student_code_called") is False)
         if hidden or self._hidden_ran:
-            cell.outputs = verdict(cell.outputs, hidden, self._hidden_ran)
+            cell.outputs = verdict(cell.outputs, hidden if called else set(), self._hidden_ran)
         else:
             cell.outputs = [self._plain(output) for output in cell.outputs]
-        self._hidden_ran = self._hidden_ran or bool(hidden)
+        self._hidden_ran = self._hidden_ran or (bool(hidden) and called)
         return cell, resources
 
     def _hidden_lines(self, source: str) -> set[int]:

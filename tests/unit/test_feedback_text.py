@@ -90,3 +90,23 @@ def test_hidden_test_markers_in_a_students_cell_break_nothing():
     student = new_code_cell("### BEGIN HIDDEN TESTS\nprint('mine')", metadata={"nbgrader": {"solution": True}})
     nb, _ = HideHiddenTests()(new_notebook(cells=[student, new_markdown_cell("### END HIDDEN TESTS")]), {})
     assert nb.cells[0].source == "### BEGIN HIDDEN TESTS\nprint('mine')"
+
+
+def test_a_hidden_test_that_ran_no_student_code_says_what_it_found():
+    # A model's accuracy measured on the grader's data: no hidden input reached the student's code.
+    source = (
+        "assert True\n### BEGIN HIDDEN TESTS\nassert acc >= 0.85, f'your accuracy was {acc:.3f}'\n### END HIDDEN TESTS"
+    )
+    cell = _test_cell(source, [_error("AssertionError", "your accuracy was 0.801", 3)])
+    cell.metadata["coursetools"] = {"student_code_called": False}  # written by the grader for every test it runs
+    nb, _ = HideHiddenTests()(new_notebook(cells=[cell]), {})
+    assert "your accuracy was 0.801" in str(nb.cells[0].outputs)
+
+
+def test_a_hidden_test_keeps_its_message_hidden_unless_the_grader_saw_no_call():
+    source = "### BEGIN HIDDEN TESTS\nassert f(SECRET) == 2, f'f gave {f(SECRET)}'\n### END HIDDEN TESTS"
+    for meta in ({"student_code_called": True}, "not a dict", {}, {"student_code_called": 0}):
+        cell = _test_cell(source, [_error("AssertionError", "f gave [2.0, 4.0]", 2)])
+        cell.metadata["coursetools"] = meta  # a submission's own metadata (never run) or the grader's
+        nb, _ = HideHiddenTests()(new_notebook(cells=[cell]), {})
+        assert "2.0" not in str(nb.cells[0].outputs), meta
