@@ -1,5 +1,6 @@
-"""The tests, the benchmark and the course's code run in any clone: nothing reads a team
-folder beside the repository (../shared) or on the development machine (/work/shared)."""
+"""The tests, the benchmark and the course's code run in any clone: nothing reads the team's
+folder beside the repository or on the development machine (nbgrader's package installs the
+documentation course the tests grade)."""
 
 import re
 from pathlib import Path
@@ -13,9 +14,11 @@ pytestmark = pytest.mark.unit
 FOLDERS = ["tests", "benchmarks", "coursetools"]
 TEXT_FILES = {".py", ".md", ".sh", ".txt", ".json", ".toml", ".cfg", ".ipynb"}
 THIS_FILE = Path(__file__).resolve()
-# "shared/" in a path, or "shared" as a path component (Path(...) / "shared").
+# The team folder's name, kept in one place so this file names no path into it itself.
+TEAM_FOLDER = "shared"
+# The name in a path ("<name>/", "../<name>"), or as a path component (Path(...) / "<name>").
 SHARED_PATH = re.compile(
-    r"""shared/|/work/shared|\.\./shared|/\s*["']shared["']|["']shared["']\s*/|nbgrader-docs-course"""
+    rf"""{TEAM_FOLDER}/|/work/{TEAM_FOLDER}|\.\./{TEAM_FOLDER}|/\s*["']{TEAM_FOLDER}["']|["']{TEAM_FOLDER}["']\s*/|nbgrader-docs-course"""
 )
 
 
@@ -33,10 +36,10 @@ def test_nothing_reads_a_shared_folder_outside_the_repository():
 
 def test_the_pattern_catches_the_ways_such_a_path_is_written():
     for line in [
-        'DOCS = ROOT.parent / "shared" / "nbgrader-docs-course"',
-        "open('../shared/design-notes.md')",
-        'Path("/work/shared")',
-        "Path('/work') / 'shared'",
+        f'DOCS = ROOT.parent / "{TEAM_FOLDER}" / "nbgrader-docs-course"',
+        f"open('../{TEAM_FOLDER}/design-notes.md')",
+        f'Path("/work/{TEAM_FOLDER}")',
+        f"Path('/work') / '{TEAM_FOLDER}'",
     ]:
         assert SHARED_PATH.search(line), line
-    assert not SHARED_PATH.search("a gradebook shared by two graders (test_shared_gradebook.py)")
+    assert not SHARED_PATH.search(f"a gradebook {TEAM_FOLDER} by two graders (test_{TEAM_FOLDER}_gradebook.py)")
