@@ -79,17 +79,23 @@ def submission(course: Path, **answers: str):
 SCORES_SCRIPT = """
 import json, sys
 from coursetools.nbgrader_cli import step_scores
-print(json.dumps([[s.grade_id, s.score, s.max_score] for s in step_scores('.', sys.argv[1], sys.argv[2])]))
+print(json.dumps({s: {x.grade_id: x.score for x in step_scores('.', sys.argv[1], s)} for s in sys.argv[2:]}))
 """
 
 
-def step_scores(course: Path, student: str, assignment: str = ASSIGNMENT) -> dict[str, float | None]:
-    """grade_id -> score (None: needs a manual grade) from the course copy's own gradebook and config."""
+def scores_of(course: Path, students: list[str], assignment: str = ASSIGNMENT) -> dict[str, dict[str, float | None]]:
+    """student -> {grade_id: score or None}, read in one process from the course copy's own
+    gradebook and config (its course_config knows the engine assignment; this process's does not)."""
     done = subprocess.run(
-        [sys.executable, "-c", SCORES_SCRIPT, assignment, student], cwd=course, capture_output=True, text=True
+        [sys.executable, "-c", SCORES_SCRIPT, assignment, *students], cwd=course, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    return {grade_id: score for grade_id, score, _ in json.loads(done.stdout)}
+    return json.loads(done.stdout)
+
+
+def step_scores(course: Path, student: str, assignment: str = ASSIGNMENT) -> dict[str, float | None]:
+    """grade_id -> score (None: needs a manual grade) of one student."""
+    return scores_of(course, [student], assignment)[student]
 
 
 def autograded_notebook(course: Path, student: str):

@@ -8,7 +8,6 @@ no TensorFlow. The cases about Keras stay on ps1 (tests/e2e/corpus.py).
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,6 +23,7 @@ from tests.engine_course import (
     reference_answers,
     release_notebook,
     run_cli,
+    scores_of,
     submission,
     submit,
 )
@@ -45,23 +45,6 @@ def build(course, case):
     if case.edit_notebook:
         case.edit_notebook(nb)
     return nb
-
-
-SCORES_SCRIPT = """
-import json, sys
-from coursetools.nbgrader_cli import step_scores
-print(json.dumps({s: {x.grade_id: x.score for x in step_scores('.', sys.argv[1], s)} for s in sys.argv[2:]}))
-"""
-
-
-def scores_of(course, students) -> dict[str, dict[str, float | None]]:
-    """student -> {grade_id: score or None}, read in one process from the course copy's gradebook
-    (its course_config knows the engine assignment; this process's does not)."""
-    done = subprocess.run(
-        [sys.executable, "-c", SCORES_SCRIPT, ASSIGNMENT, *students], cwd=course, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 STUDENTS = ["reference", *(case.name for case in ENGINE_CORPUS), *BAD_INPUT]
