@@ -11,7 +11,7 @@ COURSE_ID = "dl-intro"
 
 # Assignments: one entry each, the folder source/<id>/ holding its notebooks, supporting
 # files and optional course_plugin.py (step titles, feedback pictures, sample class; see
-# coursetools/plugins.py). "notebooks": nbgrader's notebook names, in order. "settings":
+# coursetools/course/plugins.py). "notebooks": nbgrader's notebook names, in order. "settings":
 # names that tests read from the course, never from the student; the checker defines
 # them before every test, and a unit test checks they match the notebook's locked cell.
 # The layer kinds of the fully connected networks both problem sets ask for, with the
@@ -97,13 +97,13 @@ CELL_TIMEOUT_SECONDS = 600  # nbgrader's 30 s is too short: the tutorial's own 1
 # 130-150 s on 2 cores and about twice that with GRADING_WORKERS sharing them
 NOTEBOOK_TIMEOUT_SECONDS = 1200  # a whole submission, all cells together
 FUNCTION_CALL_TIMEOUT_SECONDS = 60  # one call of a student's function by a test
-# Limits of one sandboxed kernel, enforced by the kernel (coursetools/limits.py); honest
+# Limits of one sandboxed kernel, enforced by the kernel (coursetools/engine/kernel_limits.py); honest
 # submissions stay far below them (ps1's reference peaks near 3 GB, about 100 threads).
 # `./course autograde` refuses GRADING_WORKERS x 2 kernels x this above the host's memory
 # (5120: 2 workers' kernels fit a 24 GB host with room for the grading processes).
 KERNEL_MEMORY_LIMIT_MB = 5120  # memory of one kernel, files it writes in RAM-backed folders included
 KERNEL_MAX_TASKS = 512  # processes and threads of one kernel (a fork bomb stops here)
-# The cores between kernels running at once (cgroup cpu controller, coursetools/limits.py):
+# The cores between kernels running at once (cgroup cpu controller, coursetools/engine/kernel_limits.py):
 # each kernel's weight (1024: equal shares, whatever its number of threads), and a hard cap
 # in cores per kernel (None: none, an idle machine lends a kernel every core).
 KERNEL_CPU_SHARES = 1024

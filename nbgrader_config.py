@@ -6,7 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 try:
-    from coursetools.nbgrader_settings import apply
+    from coursetools.course.nbgrader_settings import apply
 
     apply(get_config())  # noqa: F821 - traitlets provides get_config here
 except Exception as error:

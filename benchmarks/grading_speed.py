@@ -34,9 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import course_config  # noqa: E402
-from coursetools import plugins, samples  # noqa: E402
-from coursetools.grading import grade_students  # noqa: E402
-from coursetools.nbgrader_cli import make_course_copy, nbgrader, step_scores, submit  # noqa: E402
+from coursetools.course import plugins  # noqa: E402
+from coursetools.workflow import samples  # noqa: E402
+from coursetools.workflow.autograde import grade_students  # noqa: E402
+from coursetools.workflow.nbgrader_runner import make_course_copy, nbgrader, step_scores, submit  # noqa: E402
 from tests.docs_course import DocsCourseMissing, add_docs_assignment, copy_submissions, stock_course  # noqa: E402
 
 NOTEBOOK = "fashion_mnist.ipynb"

@@ -2,7 +2,7 @@
 
 Each case is 1 MB of what a student's cell can print (carriage returns, backspaces, short
 lines, many small displays), folded into a cell's budget as the grader does it, message by
-message (coursetools/output_limits.py). The old pass (regex until nothing changes) is timed
+message (coursetools/engine/output_limits.py). The old pass (regex until nothing changes) is timed
 on 10 KB and 100 KB only: it is quadratic (68 s for 100 KB inside a grading).
 """
 
@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nbformat import from_dict  # noqa: E402
 
-from coursetools.output_limits import OutputBudget, OutputLimits, collapse_progress  # noqa: E402
+from coursetools.engine.output_limits import OutputBudget, OutputLimits, collapse_progress  # noqa: E402
 
 _ERASED = re.compile(r"[^\n\x08]\x08")
 

@@ -33,22 +33,16 @@ from pathlib import Path
 import nbformat
 
 import course_config
-from coursetools import (
-    data,
-    exchange,
-    feedback_runs,
-    jupyter_roles,
-    kernelspec,
-    lms_export,
-    samples,
-    similarity,
-    validation,
-)
-from coursetools.assignments import STUDENT_KERNEL_TAG, notebooks
-from coursetools.collect_source import collect_path
-from coursetools.grading import grade_students
-from coursetools.limits import memory_overcommitted
-from coursetools.nbgrader_cli import (
+from coursetools.classtools import lms_export, similarity
+from coursetools.classtools.class_report import write_class_report, write_course_totals, write_steps_csv
+from coursetools.course import data, jupyter_server, kernelspec
+from coursetools.course.assignments import STUDENT_KERNEL_TAG, notebooks
+from coursetools.engine.kernel_limits import memory_overcommitted
+from coursetools.student.self_check import run_checks
+from coursetools.workflow import exchange_collect, feedback_runs, samples, validate_assignment
+from coursetools.workflow.autograde import grade_students
+from coursetools.workflow.collect_folder import collect_path
+from coursetools.workflow.nbgrader_runner import (
     CommandError,
     gradebook_knows,
     nbgrader,
@@ -57,9 +51,7 @@ from coursetools.nbgrader_cli import (
     submission_problems,
     total,
 )
-from coursetools.report import write_class_report, write_course_totals, write_steps_csv
-from coursetools.safe_copy import Collection
-from coursetools.selfcheck import run_checks
+from coursetools.workflow.safe_copy import Collection
 
 ROOT = course_config.COURSE_ROOT
 EXAMPLES = ROOT / "examples" / "submitted"
@@ -79,8 +71,8 @@ def cmd_data(args) -> None:
 def cmd_release(args) -> None:
     notebooks(args.assignment)  # an unknown assignment is named before nbgrader runs
     data.provision()
-    out = validation.generate(ROOT, args.assignment)
-    problems = validation.leak_problems(ROOT, args.assignment, out)
+    out = validate_assignment.generate(ROOT, args.assignment)
+    problems = validate_assignment.leak_problems(ROOT, args.assignment, out)
     if problems:
         raise CommandError("The generated release leaks:\n  " + "\n  ".join(problems))
     say(
@@ -92,7 +84,7 @@ def cmd_release(args) -> None:
 def cmd_validate(args) -> None:
     assignment = args.assignment
     data.provision()
-    result = validation.validate(assignment, progress=say)
+    result = validate_assignment.validate(assignment, progress=say)
     if result.problems:
         raise CommandError(
             f"{assignment} is NOT valid:\n  "
@@ -179,11 +171,11 @@ def exchange_root() -> Path:
 
 def cmd_jupyter_setup(args) -> None:
     kernelspec.install()
-    written = jupyter_roles.setup(everyone_dir=args.everyone_config)
+    written = jupyter_server.setup(everyone_dir=args.everyone_config)
     say(f"Exchange: {written['exchange']} (every user may write; course id {course_config.COURSE_ID}).")
     say(
         f"Students (every Jupyter reading {written['students']}): assignment list and Validate; formgrader and "
-        f"create-assignment disabled; nbgrader settings in {written['students'] / jupyter_roles.STUDENT_CONFIG_FILE}."
+        f"create-assignment disabled; nbgrader settings in {written['students'] / jupyter_server.STUDENT_CONFIG_FILE}."
     )
     say(f"You (the instructor): formgrader and create-assignment enabled in {written['instructor']}.")
     say(
@@ -192,7 +184,7 @@ def cmd_jupyter_setup(args) -> None:
 
 
 def cmd_lab(args) -> None:
-    env = jupyter_roles.instructor_env(dict(os.environ))
+    env = jupyter_server.instructor_env(dict(os.environ))
     command = [sys.executable, "-m", "jupyter", "lab", *args.jupyter_args]
     os.chdir(ROOT)  # the formgrader grades the course it is started in
     os.execvpe(command[0], command, env)
@@ -208,13 +200,15 @@ def cmd_publish(args) -> None:
         )
     cmd_release(args)  # publish only a fresh release that leaks nothing
     nbgrader(ROOT, "release_assignment", args.assignment, *(["--force"] if args.replace else []))
-    jupyter_roles.protect_inbound(exchange_dir / course_config.COURSE_ID / "inbound")
+    jupyter_server.protect_inbound(exchange_dir / course_config.COURSE_ID / "inbound")
     say(f"Published {args.assignment} to {released}: students fetch it from their Assignments list.")
 
 
 def collect_from_exchange(assignment: str) -> None:
     inbound = exchange_root() / course_config.COURSE_ID / "inbound"
-    result = exchange.collect(inbound, ROOT / "submitted", assignment, course_config.SUBMISSION_MAX_MB * 1_000_000)
+    result = exchange_collect.collect(
+        inbound, ROOT / "submitted", assignment, course_config.SUBMISSION_MAX_MB * 1_000_000
+    )
     if not (result.collected or result.unchanged or result.refused):
         raise CommandError(f"No submissions of {assignment} in the exchange ({inbound}) yet.")
     try:
@@ -532,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
                 type=Path,
                 metavar="DIR",
                 help="Jupyter configuration folder every student's server reads "
-                f"(default: this environment's, {jupyter_roles.environment_config_dir()})",
+                f"(default: this environment's, {jupyter_server.environment_config_dir()})",
             )
         if name == "publish":
             p.add_argument("--replace", action="store_true", help="replace a release already in the exchange")

@@ -23,8 +23,8 @@ from pathlib import Path
 import nbformat
 import nbgrader
 
-from coursetools.assignments import STUDENT_KERNEL_TAG
-from coursetools.nbgrader_cli import nbgrader as run_nbgrader
+from coursetools.course.assignments import STUDENT_KERNEL_TAG
+from coursetools.workflow.nbgrader_runner import nbgrader as run_nbgrader
 
 DOCS = Path(nbgrader.__file__).resolve().parent / "docs" / "source" / "user_guide"
 DOCS_ASSIGNMENT = "ps1"  # the assignment's name in nbgrader's user guide

@@ -1,4 +1,4 @@
-"""ps2's own grading knowledge (see coursetools/plugins.py): step titles, the curves the
+"""ps2's own grading knowledge (see coursetools/course/plugins.py): step titles, the curves the
 checker measures for the feedback, and the sample class.
 
 Never released to students (nbgrader's CourseDirectory.ignore lists this file).
@@ -43,7 +43,7 @@ def measure(namespace):
 def pictures(insights):
     from matplotlib import pyplot as plt
 
-    from coursetools.feedback import figure_png, finite_curve
+    from coursetools.preprocessors.feedback import figure_png, finite_curve
 
     made = []
     for name, title in CURVES.items():

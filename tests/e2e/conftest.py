@@ -6,8 +6,9 @@ import sys
 import nbformat
 import pytest
 
-from coursetools import plugins, samples
-from coursetools.nbgrader_cli import make_course_copy
+from coursetools.course import plugins
+from coursetools.workflow import samples
+from coursetools.workflow.nbgrader_runner import make_course_copy
 
 from .corpus import CORPUS
 from .honest import HONEST

@@ -13,7 +13,7 @@ train-model 1, evaluate-model 4.
 
 from __future__ import annotations
 
-from coursetools.carriers import NOT_CARRIED
+from coursetools.engine.carriers import NOT_CARRIED
 
 from .cases import Submission, only, reference_with
 

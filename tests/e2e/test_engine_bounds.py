@@ -11,7 +11,7 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell
 
-from coursetools import faults
+from coursetools.engine import faults
 from tests.engine_course import (
     autograded_notebook,
     make_engine_course,

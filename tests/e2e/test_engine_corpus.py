@@ -14,7 +14,7 @@ from typing import NamedTuple
 import nbformat
 import pytest
 
-from coursetools import samples
+from coursetools.workflow import samples
 from tests.engine_course import (
     ASSIGNMENT,
     NOTEBOOK,

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 
 import course_config
-from coursetools import release
-from coursetools.nbgrader_cli import step_scores
+from coursetools.workflow import leak_checks
+from coursetools.workflow.nbgrader_runner import step_scores
 
 from .browser import chromium, screenshot
 from .conftest import NOTEBOOK, SAMPLE_SCORES, run_cli
@@ -29,7 +29,7 @@ def delivered(graded):
 
 def hidden_test_lines():
     source = nbformat.read(course_config.COURSE_ROOT / "source" / "ps1" / NOTEBOOK, as_version=4)
-    return {line for line in release.secret_lines(source) if "assert" in line or "_fm" in line}
+    return {line for line in leak_checks.secret_lines(source) if "assert" in line or "_fm" in line}
 
 
 @pytest.mark.parametrize("student", sorted(SAMPLE_SCORES))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coursetools.nbgrader_cli import step_scores
+from coursetools.workflow.nbgrader_runner import step_scores
 
 from .honest import HONEST
 

@@ -20,9 +20,9 @@ import nbformat
 import pytest
 
 import course_config
-from coursetools import release, samples
-from coursetools.jupyter_roles import STUDENT_CONFIG_FILE
-from coursetools.nbgrader_cli import make_course_copy, step_scores
+from coursetools.course.jupyter_server import STUDENT_CONFIG_FILE
+from coursetools.workflow import leak_checks, samples
+from coursetools.workflow.nbgrader_runner import make_course_copy, step_scores
 
 from .browser import chromium, screenshot
 from .conftest import run_cli
@@ -89,7 +89,7 @@ def completed(root: Path, fetched: Path, break_cell: str | None = None) -> nbfor
 
 def hidden_lines(root: Path, assignment: str, notebook: str) -> set[str]:
     source = nbformat.read(root / "source" / assignment / f"{notebook}.ipynb", as_version=4)
-    return {line for line in release.secret_lines(source) if len(line) > 12}
+    return {line for line in leak_checks.secret_lines(source) if len(line) > 12}
 
 
 def test_a_class_works_through_ps1_and_ps2_on_a_jupyter_server(server):

@@ -65,7 +65,7 @@ def write_moodle_roster(path):
 SET_MANUAL = """
 import sys
 from nbgrader.api import Gradebook
-from coursetools.nbgrader_settings import gradebook_url
+from coursetools.course.nbgrader_settings import gradebook_url
 from pathlib import Path
 with Gradebook(gradebook_url(Path('.'))) as gb:
     for student in sys.argv[3:]:

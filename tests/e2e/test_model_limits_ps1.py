@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import nbformat
 import pytest
 
-from coursetools import samples
-from coursetools.nbgrader_cli import make_course_copy, step_scores
+from coursetools.workflow import samples
+from coursetools.workflow.nbgrader_runner import make_course_copy, step_scores
 
 from .conftest import NOTEBOOK, run_cli, write
 from .ps2_cases import POOLING

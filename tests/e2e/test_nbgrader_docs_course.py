@@ -17,9 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursetools.assignments import STUDENT_KERNEL_TAG
-from coursetools.nbgrader_cli import make_course_copy
-from coursetools.nbgrader_settings import gradebook_url
+from coursetools.course.assignments import STUDENT_KERNEL_TAG
+from coursetools.course.nbgrader_settings import gradebook_url
+from coursetools.workflow.nbgrader_runner import make_course_copy
 from tests.docs_course import (
     DOCS,
     DOCS_ASSIGNMENT,

@@ -5,8 +5,8 @@ import csv
 import nbformat
 import pytest
 
-from coursetools import plugins
-from coursetools.nbgrader_cli import step_scores
+from coursetools.course import plugins
+from coursetools.workflow.nbgrader_runner import step_scores
 
 from .ps2_cases import PS2_CASES
 

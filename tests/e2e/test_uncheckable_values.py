@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import nbformat
 import pytest
 
-from coursetools.assignments import MANUAL_REVIEW_TAG
-from coursetools.carriers import NOT_CARRIED, SUPPORTED_KINDS
+from coursetools.course.assignments import MANUAL_REVIEW_TAG
+from coursetools.engine.carriers import NOT_CARRIED, SUPPORTED_KINDS
 from tests.engine_course import (
     ASSIGNMENT,
     NOTEBOOK,

@@ -1,4 +1,4 @@
-"""The engine tests' assignment: step titles only (see coursetools/plugins.py)."""
+"""The engine tests' assignment: step titles only (see coursetools/course/plugins.py)."""
 
 STEP_TITLES = {
     "test-squares": "1. Squares",

@@ -1,9 +1,9 @@
-"""The kernel students use on the course's Jupyter server (coursetools/kernelspec.py)."""
+"""The kernel students use on the course's Jupyter server (coursetools/course/kernelspec.py)."""
 
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from coursetools import kernelspec
+from coursetools.course import kernelspec
 
 pytestmark = [pytest.mark.functional, pytest.mark.slow]
 

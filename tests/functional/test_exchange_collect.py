@@ -1,5 +1,5 @@
 """Collecting from nbgrader's exchange: students write the inbound folder, so nothing in it
-is trusted (coursetools/exchange.py). Honest submissions are collected; links, FIFOs,
+is trusted (coursetools/exchange_collect.py). Honest submissions are collected; links, FIFOs,
 oversized folders, impostors and odd names are refused and nothing of theirs arrives."""
 
 import os
@@ -10,8 +10,8 @@ import sys
 import nbformat
 import pytest
 
-from coursetools import exchange
-from coursetools.nbgrader_cli import make_course_copy
+from coursetools.workflow import exchange_collect
+from coursetools.workflow.nbgrader_runner import make_course_copy
 
 pytestmark = pytest.mark.functional
 
@@ -56,7 +56,7 @@ def run_in_course_copy(tmp_path, module, *args):
 
 def test_only_plain_submissions_by_their_owner_are_collected(inbound, tmp_path):
     submitted = tmp_path / "course" / "submitted"
-    result = exchange.collect(inbound, submitted, "ps1", max_bytes=20_000)
+    result = exchange_collect.collect(inbound, submitted, "ps1", max_bytes=20_000)
     assert result.collected == ["alice"]
     assert (submitted / "alice" / "ps1" / "notes.txt").read_text() == "final"
     refused = {who.split("+")[0]: why for who, why in result.refused.items()}
@@ -71,7 +71,7 @@ def test_only_plain_submissions_by_their_owner_are_collected(inbound, tmp_path):
     assert not any("HIDDEN TESTS" in p.read_text() for p in submitted.rglob("*") if p.is_file())
     assert sorted(p.name for p in (tmp_path / "course").iterdir()) == ["source", "submitted"]
 
-    again = exchange.collect(inbound, submitted, "ps1", max_bytes=20_000)
+    again = exchange_collect.collect(inbound, submitted, "ps1", max_bytes=20_000)
     assert again.collected == [] and again.unchanged == ["alice"]
 
 
@@ -113,7 +113,7 @@ def test_no_folder_trick_stops_collect_or_backdates_a_submission(tmp_path):
         os.chown(path, daemon.pw_uid, daemon.pw_gid)
     submission(box, "daemon", "2099-01-01 00:00:00.000000 UTC")  # an impostor's "latest", written by root
 
-    result = exchange.collect(box, submitted, "ps1", max_bytes=10_000)
+    result = exchange_collect.collect(box, submitted, "ps1", max_bytes=10_000)
     assert result.collected == ["daemon", "heidi"]
     assert "nests folders more than 20 deep" in result.refused["grace"]
     assert "claims to be daemon's" in result.refused["folder daemon+ps1+2099-01-01 00:00:00.000000 UTC+r4nd0m"]
@@ -124,5 +124,5 @@ def test_no_folder_trick_stops_collect_or_backdates_a_submission(tmp_path):
     ).read_text()
     assert (heidi / "sub").stat().st_mode & 0o777 == 0o700  # the grader's modes, not the student's
     submission(box, "heidi", LATE)
-    assert exchange.collect(box, submitted, "ps1", max_bytes=10_000).collected == ["heidi"]  # replaced cleanly
+    assert exchange_collect.collect(box, submitted, "ps1", max_bytes=10_000).collected == ["heidi"]  # replaced cleanly
     assert sorted(p.name for p in submitted.iterdir()) == ["daemon", "heidi"]

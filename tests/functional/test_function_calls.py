@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from coursetools import calls, carriers
+from coursetools.engine import carriers, function_calls
 
 pytestmark = [pytest.mark.functional]
 
@@ -75,8 +75,8 @@ def student(tmp_path):
         (tmp_path / sub).mkdir()
     km, kc = start_new_kernel(kernel_name="python3")
     kc.execute_interactive(STUDENT_CODE, timeout=60)
-    relay = calls.CallRelay(
-        socket_path=str(tmp_path / "sock" / calls.SOCKET_NAME),
+    relay = function_calls.CallRelay(
+        socket_path=str(tmp_path / "sock" / function_calls.SOCKET_NAME),
         connection_info=km.get_connection_info(session=False),
         timeout=2,
         kernel_alive=km.is_alive,
@@ -84,7 +84,7 @@ def student(tmp_path):
         args_dir=str(tmp_path / "args"),
         results_dir=str(tmp_path / "export" / "calls"),
     ).start()
-    bridge = calls.CheckerBridge(
+    bridge = function_calls.CheckerBridge(
         timeout=2,
         socket_dir=str(tmp_path / "sock"),
         args_dir=str(tmp_path / "args"),

@@ -1,6 +1,6 @@
 """`./course collect` against hostile sources (issue 16, classes 2 and 9).
 
-Every source is copied by coursetools/safe_copy.py. Each case runs the real command in a
+Every source is copied by coursetools/workflow/safe_copy.py. Each case runs the real command in a
 course copy whose gradebook.db, source/ and a secret file outside the course are bait: a
 link, hard link, FIFO, device, huge file, deep folder, zip slip, absolute or symlink zip
 member or zip bomb is refused for its student only, named with the reason; the honest
@@ -23,9 +23,9 @@ import nbformat
 import pytest
 
 import course_config
-from coursetools.collect_source import collect_path
-from coursetools.nbgrader_cli import make_course_copy
-from coursetools.safe_copy import MAX_ENTRIES, TIMESTAMP_FORMAT
+from coursetools.workflow.collect_folder import collect_path
+from coursetools.workflow.nbgrader_runner import make_course_copy
+from coursetools.workflow.safe_copy import MAX_ENTRIES, TIMESTAMP_FORMAT
 
 pytestmark = pytest.mark.functional
 

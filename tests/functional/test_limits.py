@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coursetools.limits import KernelLimits, cgroups_available
+from coursetools.engine.kernel_limits import KernelLimits, cgroups_available
 
 pytestmark = pytest.mark.functional
 

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 
 import course_config
-from coursetools import release
-from coursetools.nbgrader_cli import make_course_copy, nbgrader
+from coursetools.workflow import leak_checks
+from coursetools.workflow.nbgrader_runner import make_course_copy, nbgrader
 from tests.engine_course import ASSIGNMENT as ENGINE
 from tests.engine_course import NOTEBOOK as ENGINE_NOTEBOOK
 from tests.engine_course import make_engine_course
@@ -34,7 +34,7 @@ def cli(course, *args):
 def test_committed_release_is_a_fresh_generation_of_source(tmp_path):
     copy = make_course_copy(tmp_path / "course")
     nbgrader(copy, "generate_assignment", "ps1", "--force")
-    assert release.stale_release_files(copy / "release" / "ps1", ROOT / "release" / "ps1") == [], (
+    assert leak_checks.stale_release_files(copy / "release" / "ps1", ROOT / "release" / "ps1") == [], (
         "release/ is stale: run `./course release` and commit it"
     )
 
@@ -47,7 +47,7 @@ def test_a_hand_edited_release_is_detected(tmp_path):
     nb.cells[0].source += "\nEdited by hand."
     nbformat.write(nb, edited / NOTEBOOK)
     (edited / "notes.txt").write_text("stray file")
-    problems = release.stale_release_files(ROOT / "release" / "ps1", edited)
+    problems = leak_checks.stale_release_files(ROOT / "release" / "ps1", edited)
     assert any("differs" in p for p in problems) and any("notes.txt" in p for p in problems)
 
 

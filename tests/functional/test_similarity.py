@@ -13,8 +13,9 @@ import nbformat
 import pytest
 
 import course_config
-from coursetools import samples, similarity
-from coursetools.nbgrader_cli import make_course_copy
+from coursetools.classtools import similarity
+from coursetools.workflow import samples
+from coursetools.workflow.nbgrader_runner import make_course_copy
 from tests.e2e.honest import HONEST
 from tests.engine_course import run_cli
 

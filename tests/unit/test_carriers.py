@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from coursetools import carriers
+from coursetools.engine import carriers
 
 pytestmark = pytest.mark.unit
 

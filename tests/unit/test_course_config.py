@@ -3,9 +3,9 @@ import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
 import course_config
-from coursetools import assignments
-from coursetools.execute import SandboxedExecute
-from coursetools.feedback import HideHiddenTests
+from coursetools.course import assignments
+from coursetools.engine.execute import SandboxedExecute
+from coursetools.preprocessors.feedback import HideHiddenTests
 
 pytestmark = pytest.mark.unit
 ROOT = course_config.COURSE_ROOT

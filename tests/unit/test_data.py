@@ -3,7 +3,7 @@ import shutil
 import pytest
 
 import course_config
-from coursetools import data
+from coursetools.course import data
 
 pytestmark = pytest.mark.unit
 

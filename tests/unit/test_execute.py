@@ -1,6 +1,6 @@
 import pytest
 
-from coursetools.test_names import modules_imported_by, names_read_by
+from coursetools.engine.names_read import modules_imported_by, names_read_by
 
 pytestmark = pytest.mark.unit
 

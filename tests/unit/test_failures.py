@@ -1,7 +1,7 @@
 import pytest
 from nbformat.v4 import new_code_cell, new_output
 
-from coursetools.failures import EarlierFailures
+from coursetools.preprocessors.earlier_failures import EarlierFailures
 
 pytestmark = pytest.mark.unit
 

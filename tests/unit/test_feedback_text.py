@@ -5,8 +5,8 @@ from bs4 import BeautifulSoup
 from nbconvert.filters.markdown import markdown2html
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from coursetools import feedback
-from coursetools.feedback import FeedbackSummary, HideHiddenTests, plain_text, table_cell
+from coursetools.preprocessors import feedback
+from coursetools.preprocessors.feedback import FeedbackSummary, HideHiddenTests, plain_text, table_cell
 
 pytestmark = pytest.mark.unit
 

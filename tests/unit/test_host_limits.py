@@ -2,7 +2,7 @@
 
 import pytest
 
-from coursetools.limits import cpu_settings_v1, host_memory_mb, memory_overcommitted
+from coursetools.engine.kernel_limits import cpu_settings_v1, host_memory_mb, memory_overcommitted
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from coursetools import carriers
+from coursetools.engine import carriers
 
 pytestmark = pytest.mark.unit
 keras = pytest.importorskip("keras")

@@ -3,7 +3,7 @@ import json
 import pytest
 
 import course_config
-from coursetools import kernelspec
+from coursetools.course import kernelspec
 
 pytestmark = pytest.mark.unit
 

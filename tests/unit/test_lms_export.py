@@ -3,9 +3,10 @@ these checks come before any score is read or written)."""
 
 import pytest
 
-from coursetools import cli, lms_export
+from coursetools import cli
+from coursetools.classtools import lms_export
 from coursetools.errors import CommandError
-from coursetools.nbgrader_cli import StepScore
+from coursetools.workflow.nbgrader_runner import StepScore
 
 pytestmark = pytest.mark.unit
 

@@ -3,8 +3,8 @@
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from coursetools import manual_review
-from coursetools.carriers import NOT_CARRIED, SUPPORTED_KINDS
+from coursetools.engine.carriers import NOT_CARRIED, SUPPORTED_KINDS
+from coursetools.preprocessors import manual_review
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""The checks hidden tests run on a student's model (coursetools/model_checks.py), and the
+"""The checks hidden tests run on a student's model (coursetools/keras_models.py), and the
 assignments' model limits: the same in course_config.py and in each notebook's locked settings cell."""
 
 import ast
@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import course_config
-from coursetools import assignments, model_checks
+from coursetools.checks import keras_models
+from coursetools.course import assignments
 
 pytestmark = pytest.mark.unit
 ROOT = course_config.COURSE_ROOT
@@ -65,12 +66,12 @@ def test_honest_dense_models_are_within_every_assignments_bounds():
     for assignment in LIMITED:
         limits = assignments.settings(assignment)
         for model in models:
-            assert model_checks.bounds_problem(model, limits["MAX_PARAMETERS"], limits["ALLOWED_LAYERS"]) is None
+            assert keras_models.bounds_problem(model, limits["MAX_PARAMETERS"], limits["ALLOWED_LAYERS"]) is None
 
 
 def test_a_model_over_the_parameter_limit_is_refused_with_the_limit():
     keras = _keras()
-    problem = model_checks.bounds_problem(dense_model(keras, 64), 10_000, ["Flatten", "Dense", "Dropout"])
+    problem = keras_models.bounds_problem(dense_model(keras, 64), 10_000, ["Flatten", "Dense", "Dropout"])
     assert "MAX_PARAMETERS = 10,000" in problem and "50,890 parameters" in problem
 
 
@@ -80,7 +81,7 @@ def test_a_layer_kind_outside_the_list_is_refused_naming_the_allowed_kinds():
         [keras.Input(shape=(28, 28)), keras.layers.Reshape((28, 28, 1)), keras.layers.Conv2D(4, 3),
          keras.layers.Flatten(), keras.layers.Dense(10)]
     )  # fmt: skip
-    problem = model_checks.bounds_problem(model, 10**6, ["Reshape", "Flatten", "Dense"])
+    problem = keras_models.bounds_problem(model, 10**6, ["Reshape", "Flatten", "Dense"])
     assert "Conv2D" in problem and "Reshape, Flatten, Dense (ALLOWED_LAYERS)" in problem
 
 
@@ -88,7 +89,7 @@ def test_layers_inside_a_nested_model_are_checked_too():
     keras = _keras()
     inner = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(8), keras.layers.UnitNormalization()])
     outer = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), inner, keras.layers.Dense(10)])
-    assert "UnitNormalization" in model_checks.bounds_problem(outer, 10**6, ["Flatten", "Dense"])
+    assert "UnitNormalization" in keras_models.bounds_problem(outer, 10**6, ["Flatten", "Dense"])
 
 
 def test_images_hidden_in_a_configuration_are_refused():
@@ -97,11 +98,11 @@ def test_images_hidden_in_a_configuration_are_refused():
     model = keras.Sequential(
         [keras.Input(shape=(784,)), keras.layers.Dense(16, kernel_initializer=keras.initializers.Constant(memorised))]
     )
-    assert "configuration holds more than" in model_checks.bounds_problem(model, 10**6, ["Dense"])
+    assert "configuration holds more than" in keras_models.bounds_problem(model, 10**6, ["Dense"])
 
 
 def test_the_comparison_sample_differs_between_gradings():
-    first, second = model_checks.unpredictable_sample(60000, 10000), model_checks.unpredictable_sample(60000, 10000)
+    first, second = keras_models.unpredictable_sample(60000, 10000), keras_models.unpredictable_sample(60000, 10000)
     assert len(set(first.tolist())) == 10000 and first.min() >= 0 and first.max() < 60000
     assert not np.array_equal(first, second)
 
@@ -109,9 +110,9 @@ def test_the_comparison_sample_differs_between_gradings():
 def test_only_keras_optimizers_are_accepted():
     keras = _keras()
     model = dense_model(keras, 8)
-    assert model_checks.optimizer_problem(model) is None
+    assert keras_models.optimizer_problem(model) is None
     model.optimizer = None
-    assert "Compile the model" in model_checks.optimizer_problem(model)
+    assert "Compile the model" in keras_models.optimizer_problem(model)
 
 
 def test_the_grader_trains_a_fresh_copy_with_the_students_optimizer_settings_within_the_budget():
@@ -122,9 +123,9 @@ def test_the_grader_trains_a_fresh_copy_with_the_students_optimizer_settings_wit
     rng = np.random.default_rng(1)
     images, labels = rng.integers(0, 256, (96, 28, 28)), rng.integers(0, 10, 96)
     data = ((images[:64], labels[:64]), (images[64:], labels[64:]))
-    copy, epochs = model_checks.trained_by_grader(model, data, epochs=3, batch_size=32, seed=1)
+    copy, epochs = keras_models.trained_by_grader(model, data, epochs=3, batch_size=32, seed=1)
     assert copy is not model and 1 <= epochs <= 3
     assert not np.allclose(keras.ops.convert_to_numpy(copy.layers[1].kernel), 7.0)
     assert type(copy.optimizer) is type(model.optimizer)
     assert float(copy.optimizer.learning_rate) == pytest.approx(3e-4)
-    assert 0.0 <= model_checks.accuracy(copy, images, labels) <= 1.0
+    assert 0.0 <= keras_models.accuracy(copy, images, labels) <= 1.0

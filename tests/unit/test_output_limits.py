@@ -5,7 +5,7 @@ from nbformat import from_dict
 from nbformat.v4 import new_output
 from nbformat.v4.nbbase import validate as validate_nbnode
 
-from coursetools.output_limits import OutputBudget, OutputLimits, collapse_progress, output_from_message
+from coursetools.engine.output_limits import OutputBudget, OutputLimits, collapse_progress, output_from_message
 
 pytestmark = pytest.mark.unit
 

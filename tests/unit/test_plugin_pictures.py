@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from coursetools import plugins
-from coursetools.feedback import finite_curve
-from coursetools.safe_outputs import picture
+from coursetools.course import plugins
+from coursetools.preprocessors.feedback import finite_curve
+from coursetools.preprocessors.sanitize_outputs import picture
 
 pytestmark = pytest.mark.unit
 

@@ -3,7 +3,7 @@
 import pytest
 
 import course_config
-from coursetools import assignments, plugins
+from coursetools.course import assignments, plugins
 
 pytestmark = pytest.mark.unit
 ROOT = course_config.COURSE_ROOT

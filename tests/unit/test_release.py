@@ -4,7 +4,7 @@ import nbformat
 import pytest
 
 import course_config
-from coursetools import release
+from coursetools.workflow import leak_checks
 
 pytestmark = pytest.mark.unit
 ROOT = course_config.COURSE_ROOT
@@ -17,19 +17,19 @@ def cell(nb, grade_id):
 
 
 def test_committed_release_has_no_leaks():
-    assert release.find_leaks(SOURCE, RELEASE) == []
+    assert leak_checks.find_leaks(SOURCE, RELEASE) == []
 
 
 def test_a_solution_line_left_in_the_release_is_found():
     leaky = copy.deepcopy(RELEASE)
     cell(leaky, "normalize").source = "train_x = train_x / 255.0"
-    assert any("solution or hidden-test code" in p for p in release.find_leaks(SOURCE, leaky))
+    assert any("solution or hidden-test code" in p for p in leak_checks.find_leaks(SOURCE, leaky))
 
 
 def test_a_hidden_test_line_left_in_the_release_is_found():
     leaky = copy.deepcopy(RELEASE)
     cell(leaky, "test-evaluate-model").source = cell(SOURCE, "test-evaluate-model").source
-    problems = release.find_leaks(SOURCE, leaky)
+    problems = leak_checks.find_leaks(SOURCE, leaky)
     assert any("BEGIN HIDDEN TESTS" in p for p in problems)
     assert any("_graded_accuracy" in p for p in problems)
 
@@ -37,12 +37,12 @@ def test_a_hidden_test_line_left_in_the_release_is_found():
 def test_outputs_in_the_release_are_found():
     leaky = copy.deepcopy(RELEASE)
     cell(leaky, "load-data").outputs = [nbformat.v4.new_output("stream", text="(60000, 28, 28)")]
-    assert any("outputs" in p for p in release.find_leaks(SOURCE, leaky))
+    assert any("outputs" in p for p in leak_checks.find_leaks(SOURCE, leaky))
 
 
 def test_lines_shown_openly_elsewhere_are_not_leaks():
     # `import keras` is in a hidden test but also in the visible settings cell.
-    assert "import keras" not in release.secret_lines(SOURCE)
+    assert "import keras" not in leak_checks.secret_lines(SOURCE)
 
 
 def test_committed_notebooks_have_no_outputs_or_execution_counts():

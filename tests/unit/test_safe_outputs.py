@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from coursetools.safe_outputs import SanitizeStudentOutputs, markdown_is_safe, safe_output
+from coursetools.preprocessors.sanitize_outputs import SanitizeStudentOutputs, markdown_is_safe, safe_output
 from tests.formgrader_view import live_parts, render_as_formgrader
 
 pytestmark = pytest.mark.unit

@@ -2,7 +2,7 @@ import nbformat
 import pytest
 
 import course_config
-from coursetools import release, samples
+from coursetools.workflow import leak_checks, samples
 
 pytestmark = pytest.mark.unit
 EXAMPLES = course_config.COURSE_ROOT / "examples" / "submitted"
@@ -16,7 +16,7 @@ def test_bundled_sample_class_is_what_the_builder_makes(assignment):
     for student, nbs in built.items():
         for name, nb in nbs.items():
             committed = nbformat.read(EXAMPLES / student / assignment / f"{name}.ipynb", as_version=4)
-            assert release.comparable(committed) == release.comparable(nb), f"{student}: run `./course samples`"
+            assert leak_checks.comparable(committed) == leak_checks.comparable(nb), f"{student}: run `./course samples`"
 
 
 def test_reference_answers_have_no_markers():

@@ -24,8 +24,8 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
 
 import course_config
-from coursetools import faults
-from coursetools.limits import KernelLimits
+from coursetools.engine import faults
+from coursetools.engine.kernel_limits import KernelLimits
 
 # Where things appear inside every sandbox.
 SANDBOX_HOME = "/home/student"

@@ -15,10 +15,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coursetools.assignments import notebooks
-from coursetools.grading_log import log_folder
-from coursetools.nbgrader_cli import nbgrader, students_in
-from coursetools.safe_outputs import plain_text
+from coursetools.course.assignments import notebooks
+from coursetools.preprocessors.sanitize_outputs import plain_text
+from coursetools.workflow.grading_log import log_folder
+from coursetools.workflow.nbgrader_runner import nbgrader, students_in
 
 # The last line of a Python traceback in nbgrader's log: "SomeError: what happened".
 ERROR_LINE = re.compile(r"^\s*(\w+(?:\.\w+)*(?:Error|Exception)\b.*)$", re.MULTILINE)

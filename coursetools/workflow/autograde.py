@@ -20,9 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import course_config
-from coursetools import grading_log
-from coursetools.limits import KernelLimits
-from coursetools.nbgrader_cli import step_scores, submit
+from coursetools.engine.kernel_limits import KernelLimits
+from coursetools.workflow import grading_log
+from coursetools.workflow.nbgrader_runner import step_scores, submit
 
 
 def grading_time_limit() -> int:

@@ -14,7 +14,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from coursetools.test_names import names_read_by
+from coursetools.engine.names_read import names_read_by
 
 _NOT_DEFINED = re.compile(r"name '([^']+)' is not defined|`([^`]+)` (?:is not defined|cannot be checked)")
 

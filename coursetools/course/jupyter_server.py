@@ -97,7 +97,7 @@ c.Exchange.path_includes_course = True  # fetched into ~/{course_config.COURSE_I
 # access to {root}/coursetools for this; without it Validate works as stock nbgrader's).
 sys.path.append({str(root)!r})
 try:
-    from coursetools.validate_hints import ExplainEarlierFailures
+    from coursetools.preprocessors.explain_earlier_failures import ExplainEarlierFailures
 
     c.Execute.on_cell_error = ExplainEarlierFailures()
 except ImportError:

@@ -14,7 +14,7 @@ import os
 
 from nbgrader import utils
 
-from coursetools.failures import EarlierFailures
+from coursetools.preprocessors.earlier_failures import EarlierFailures
 
 
 class ExplainEarlierFailures:

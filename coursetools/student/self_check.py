@@ -15,9 +15,9 @@ from nbclient import NotebookClient
 from nbgrader import utils
 
 import course_config
-from coursetools import plugins
-from coursetools.assignments import assignment_of_notebook, is_autograder_test
-from coursetools.failures import EarlierFailures
+from coursetools.course import plugins
+from coursetools.course.assignments import assignment_of_notebook, is_autograder_test
+from coursetools.preprocessors.earlier_failures import EarlierFailures
 
 
 @dataclass

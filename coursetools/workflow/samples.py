@@ -16,9 +16,9 @@ import nbformat
 from nbgrader import utils
 
 import course_config
-from coursetools import plugins
-from coursetools.assignments import notebook_path, notebooks
-from coursetools.release import SOLUTION_BEGIN, SOLUTION_END
+from coursetools.course import plugins
+from coursetools.course.assignments import notebook_path, notebooks
+from coursetools.workflow.leak_checks import SOLUTION_BEGIN, SOLUTION_END
 
 
 def solution_code(source_nb) -> dict[str, str]:

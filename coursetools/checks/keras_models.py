@@ -1,6 +1,6 @@
 """Checks of a student's Keras model that hidden tests run in the checker kernel.
 
-Tests import this module there (`from coursetools.model_checks import ...`); the
+Tests import this module there (`from coursetools.checks.keras_models import ...`); the
 assignment's settings arrive as arguments, so nothing here names an assignment.
 Each check gives its verdict from the grader's own work on data the grader loaded:
 

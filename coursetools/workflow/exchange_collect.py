@@ -8,7 +8,7 @@ collect, a made-up date, or another student's name. So:
 - a folder counts only if it is a real folder named like nbgrader's
   `<student>+<assignment>+<timestamp>+...` for a plain student id, and, where students
   are accounts, owned by the student it names;
-- it is copied by coursetools/safe_copy.py (no links, plain files only, size, entry and
+- it is copied by coursetools/workflow/safe_copy.py (no links, plain files only, size, entry and
   depth limits, a private staging folder), and only then replaces
   submitted/<student>/<assignment>/.
 
@@ -46,7 +46,7 @@ from pathlib import Path
 from nbgrader.exchange.default.collect import ExchangeCollect
 from traitlets import Integer
 
-from coursetools.safe_copy import (
+from coursetools.workflow.safe_copy import (
     TIMESTAMP_FORMAT,
     Budget,
     Collection,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursetools.errors import CommandError
-from coursetools.nbgrader_cli import StepScore, total
+from coursetools.workflow.nbgrader_runner import StepScore, total
 
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 CANVAS_POINTS_ROW = "Points Possible"

@@ -4,7 +4,7 @@ import os
 import sys
 
 import course_config
-from coursetools.plugins import PLUGIN_FILE
+from coursetools.course.plugins import PLUGIN_FILE
 
 
 def gradebook_url(root) -> str:
@@ -29,8 +29,8 @@ def apply(c) -> None:
     c.CourseDirectory.db_url = gradebook_url(root)
     c.Exchange.root = str(course_config.EXCHANGE_ROOT)
     # Collecting (the formgrader's button, `nbgrader collect`) copies no links or special files
-    # and refuses a folder its claimed student did not write (coursetools/exchange.py).
-    from coursetools.exchange import SafeExchangeCollect
+    # and refuses a folder its claimed student did not write (coursetools/workflow/exchange_collect.py).
+    from coursetools.workflow.exchange_collect import SafeExchangeCollect
 
     c.ExchangeFactory.collect = SafeExchangeCollect
     c.SafeExchangeCollect.max_bytes = course_config.SUBMISSION_MAX_MB * 1_000_000
@@ -49,12 +49,12 @@ def apply(c) -> None:
 
     from nbgrader.converters.autograde import Autograde
 
-    from coursetools.execute import SandboxedExecute
-    from coursetools.feedback import DescribeStudentFigures, FeedbackSummary, HideHiddenTests
-    from coursetools.manual_review import SaveAutoGradesOrReview
-    from coursetools.restore_cells import RestoreLockedCells
-    from coursetools.safe_outputs import SanitizeStudentOutputs
-    from coursetools.submitted_outputs import ShowSubmittedOutputs
+    from coursetools.engine.execute import SandboxedExecute
+    from coursetools.preprocessors.feedback import DescribeStudentFigures, FeedbackSummary, HideHiddenTests
+    from coursetools.preprocessors.manual_review import SaveAutoGradesOrReview
+    from coursetools.preprocessors.restore_locked_cells import RestoreLockedCells
+    from coursetools.preprocessors.sanitize_outputs import SanitizeStudentOutputs
+    from coursetools.preprocessors.show_submitted_outputs import ShowSubmittedOutputs
 
     replacements = {
         "Execute": SandboxedExecute,

@@ -6,7 +6,7 @@ PATH holds what students handed in, in one of nbgrader's two layouts:
   <student>_<notebook>.ipynb), loose in PATH (at any depth) or inside .zip files; PATH may
   also be one .zip or one notebook.
 
-Everything is read by coursetools/safe_copy.py's rules (no links, plain files with one
+Everything is read by coursetools/workflow/safe_copy.py's rules (no links, plain files with one
 link, SUBMISSION_MAX_MB, entry and depth limits per student, private staging). Zips are
 read with zipfile, never unpacked by a library: a member is refused if its path is absolute
 or climbs out with "..", if its mode says link, FIFO or device, if it nests too deep, or if
@@ -39,7 +39,7 @@ from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
 from nbgrader.utils import parse_utc
 
 from coursetools.errors import CommandError
-from coursetools.safe_copy import (
+from coursetools.workflow.safe_copy import (
     MAX_DEPTH,
     Budget,
     Collection,

@@ -23,9 +23,9 @@ import socket
 import threading
 import time
 
-from coursetools import faults
-from coursetools.carriers import MAX_PRINTED, NotCarried, Reader, Writer, raise_recorded
-from coursetools.faults import Fault
+from coursetools.engine import faults
+from coursetools.engine.carriers import MAX_PRINTED, NotCarried, Reader, Writer, raise_recorded
+from coursetools.engine.faults import Fault
 
 # Where things appear inside the sandboxes.
 SOCKET_DIR = "/grader/calls"
@@ -204,7 +204,7 @@ class CallRelay:
         if self._client is None:
             from jupyter_client.blocking import BlockingKernelClient
 
-            from coursetools.sandbox import cap_messages
+            from coursetools.engine.sandbox import cap_messages
 
             client = BlockingKernelClient()
             client.load_connection_info(self.connection_info)

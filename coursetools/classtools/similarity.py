@@ -26,8 +26,8 @@ from IPython.core.inputtransformer2 import TransformerManager
 from nbgrader import utils
 
 import course_config
-from coursetools.assignments import notebook_path, notebooks
-from coursetools.nbgrader_cli import students_in
+from coursetools.course.assignments import notebook_path, notebooks
+from coursetools.workflow.nbgrader_runner import students_in
 
 # Fingerprint settings: copydetect's window of 1 keeps every k-gram (classes are small).
 WINDOW = 1

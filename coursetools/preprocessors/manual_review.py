@@ -23,9 +23,9 @@ from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import SaveAutoGrades
 
-from coursetools import plugins
-from coursetools.assignments import is_autograder_test, marked_for_manual_review, source_notebook
-from coursetools.carriers import NOT_CARRIED, SUPPORTED_KINDS
+from coursetools.course import plugins
+from coursetools.course.assignments import is_autograder_test, marked_for_manual_review, source_notebook
+from coursetools.engine.carriers import NOT_CARRIED, SUPPORTED_KINDS
 
 CANNOT_CHECK = "NotCarried"  # the error name the checker shows for such a test
 

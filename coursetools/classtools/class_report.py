@@ -8,9 +8,9 @@ import html
 from pathlib import Path
 
 import course_config
-from coursetools import plugins
-from coursetools.feedback import figure_png
-from coursetools.nbgrader_cli import StepScore, step_scores, students_in, total
+from coursetools.course import plugins
+from coursetools.preprocessors.feedback import figure_png
+from coursetools.workflow.nbgrader_runner import StepScore, step_scores, students_in, total
 
 
 def write_class_report(path: Path, assignment: str, scores: dict[str, list[StepScore]]) -> Path:

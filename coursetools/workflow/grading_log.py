@@ -88,7 +88,7 @@ def details(resources: dict, nbgrader_log):
     info = resources.get("nbgrader", {})
     path = debug_log_path(info.get("assignment", "unknown"), info.get("student", "unknown"), info.get("notebook", "nb"))
     stream = open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", buffering=1)
-    logger = logging.Logger("coursetools.grading")  # not registered: one per run, then gone
+    logger = logging.Logger("coursetools.workflow.autograde")  # not registered: one per run, then gone
     to_file = logging.StreamHandler(stream)
     to_file.setFormatter(logging.Formatter(FORMAT))
     logger.addHandler(to_file)

@@ -16,13 +16,13 @@ from pathlib import Path
 import nbformat
 
 import course_config
-from coursetools import release, samples
-from coursetools.assignments import marked_for_student_kernel, notebook_path, notebooks
-from coursetools.carriers import SUPPORTED_KINDS
-from coursetools.grading import grade_in_copy
-from coursetools.manual_review import could_not_check, fixed_reason
-from coursetools.nbgrader_cli import make_course_copy, nbgrader
-from coursetools.plugins import PLUGIN_FILE
+from coursetools.course.assignments import marked_for_student_kernel, notebook_path, notebooks
+from coursetools.course.plugins import PLUGIN_FILE
+from coursetools.engine.carriers import SUPPORTED_KINDS
+from coursetools.preprocessors.manual_review import could_not_check, fixed_reason
+from coursetools.workflow import leak_checks, samples
+from coursetools.workflow.autograde import grade_in_copy
+from coursetools.workflow.nbgrader_runner import make_course_copy, nbgrader
 
 
 def generate(root: Path, assignment: str) -> Path:
@@ -36,7 +36,7 @@ def leak_problems(root: Path, assignment: str, release_dir: Path) -> list[str]:
         release_path = release_dir / f"{name}.ipynb"
         source_nb = nbformat.read(notebook_path(root, "source", assignment, name), as_version=4)
         release_nb = nbformat.read(release_path, as_version=4)
-        problems += [f"{release_path}: {p}" for p in release.find_leaks(source_nb, release_nb)]
+        problems += [f"{release_path}: {p}" for p in leak_checks.find_leaks(source_nb, release_nb)]
     problems += [
         f"{path}: the assignment's grading plugin must not be released" for path in release_dir.rglob(PLUGIN_FILE)
     ]
@@ -58,7 +58,7 @@ def validate(assignment: str, progress=print) -> Validation:
         progress("1/3 generating a fresh release ...")
         fresh = generate(copy_root, assignment)
         result.problems += leak_problems(copy_root, assignment, fresh)
-        result.problems += release.stale_release_files(fresh, course_config.COURSE_ROOT / "release" / assignment)
+        result.problems += leak_checks.stale_release_files(fresh, course_config.COURSE_ROOT / "release" / assignment)
         progress("2/3 grading the reference solution and the unchanged release ...")
         source = {n: nbformat.read(notebook_path(copy_root, "source", assignment, n), as_version=4) for n in names}
         released = {n: nbformat.read(notebook_path(copy_root, "release", assignment, n), as_version=4) for n in names}

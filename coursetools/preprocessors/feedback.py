@@ -20,10 +20,10 @@ from nbgrader.preprocessors import ClearHiddenTests
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from traitlets import List
 
-from coursetools import plugins
-from coursetools.assignments import is_autograder_test
-from coursetools.manual_review import CANNOT_CHECK, could_not_check
-from coursetools.safe_outputs import picture, plain_text
+from coursetools.course import plugins
+from coursetools.course.assignments import is_autograder_test
+from coursetools.preprocessors.manual_review import CANNOT_CHECK, could_not_check
+from coursetools.preprocessors.sanitize_outputs import picture, plain_text
 
 # Characters Markdown or MathJax would read as syntax, written as HTML character references:
 # a reference is never syntax, so student text stays text even inside the Markdown cell.

@@ -13,9 +13,9 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 import course_config
-from coursetools.assignments import graded_cell_ids, notebook_path, notebooks
+from coursetools.course.assignments import graded_cell_ids, notebook_path, notebooks
+from coursetools.course.nbgrader_settings import gradebook_url
 from coursetools.errors import CommandError
-from coursetools.nbgrader_settings import gradebook_url
 
 __all__ = ["CommandError"]  # re-exported for the CLI
 

@@ -5,7 +5,7 @@
   test reads are exported from it as plain data (carriers.py) and the test runs
   in a second, clean sandboxed kernel (the checker) that has never executed
   student code. Student functions reach the checker as proxies whose calls run
-  back in the student's kernel (calls.py). Monkeypatching, input transformers,
+  back in the student's kernel (function_calls.py). Monkeypatching, input transformers,
   always-equal objects or silenced tracebacks in the student's kernel therefore
   cannot change a test's verdict.
 * The one exception is a test the instructor tagged `run-in-student-kernel` in
@@ -37,14 +37,16 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 import course_config
-from coursetools import calls, carriers, faults, grading_log, plugins
-from coursetools.assignments import is_autograder_test, marked_for_student_kernel, settings, source_notebook
+from coursetools.course import plugins
+from coursetools.course.assignments import is_autograder_test, marked_for_student_kernel, settings, source_notebook
+from coursetools.engine import carriers, faults, function_calls
+from coursetools.engine.faults import Fault
+from coursetools.engine.names_read import modules_imported_by, names_read_by
+from coursetools.engine.output_limits import OutputBudget, OutputLimits, output_from_message, output_size
+from coursetools.engine.sandbox import Sandbox, SandboxedKernelManager
 from coursetools.errors import CommandError
-from coursetools.failures import EarlierFailures
-from coursetools.faults import Fault
-from coursetools.output_limits import OutputBudget, OutputLimits, output_from_message, output_size
-from coursetools.sandbox import Sandbox, SandboxedKernelManager
-from coursetools.test_names import modules_imported_by, names_read_by
+from coursetools.preprocessors.earlier_failures import EarlierFailures
+from coursetools.workflow import grading_log
 
 EXPORT_DIR = "/grader/export"
 LIB_DIR = "/grader/lib"
@@ -59,8 +61,8 @@ print(_json.dumps(_measure(globals())))
 CHECKER_PRELUDE = """
 import warnings
 warnings.filterwarnings("ignore")  # library warnings are not test failures
-from coursetools.carriers import load_names as _grader_load_names
-from coursetools.calls import CheckerBridge as _GraderBridge
+from coursetools.engine.carriers import load_names as _grader_load_names
+from coursetools.engine.function_calls import CheckerBridge as _GraderBridge
 _grader_bridge = _GraderBridge(timeout={call_timeout})
 globals().update({settings!r})  # the assignment's settings, from course_config
 for _grader_module in {preload!r}:  # what the tests import, imported while the student's notebook runs
@@ -178,7 +180,7 @@ class SandboxedExecute(TimeLimited, Execute):
         student = Sandbox(
             connection_dir=scratch / "student-conn",
             writable={str(scratch / "work"): "/home/student/work", str(scratch / "export"): EXPORT_DIR},
-            read_only={str(scratch / "args"): calls.ARGS_DIR},
+            read_only={str(scratch / "args"): function_calls.ARGS_DIR},
             workdir="/home/student/work",
         )
         root = course_config.COURSE_ROOT
@@ -193,7 +195,10 @@ class SandboxedExecute(TimeLimited, Execute):
         checker = Sandbox(
             connection_dir=scratch / "checker-conn",
             read_only=library,
-            writable={str(scratch / "args"): calls.ARGS_DIR, str(scratch / "calls"): calls.SOCKET_DIR},
+            writable={
+                str(scratch / "args"): function_calls.ARGS_DIR,
+                str(scratch / "calls"): function_calls.SOCKET_DIR,
+            },
             env={"PYTHONPATH": LIB_DIR, "PYTHONDONTWRITEBYTECODE": "1"},
         )
         return student, checker
@@ -256,10 +261,10 @@ class SandboxedExecute(TimeLimited, Execute):
         self._checker = checker  # stopped by _stop_checker if connecting fails
         return self._connect_checker(checker)
 
-    def _start_relay(self, scratch: Path) -> calls.CallRelay:
+    def _start_relay(self, scratch: Path) -> function_calls.CallRelay:
         process = getattr(self.km.provisioner, "process", None)
-        return calls.CallRelay(
-            socket_path=str(scratch / "calls" / calls.SOCKET_NAME),
+        return function_calls.CallRelay(
+            socket_path=str(scratch / "calls" / function_calls.SOCKET_NAME),
             connection_info=self.km.get_connection_info(session=False),
             timeout=self.call_timeout,
             kernel_alive=lambda: process is not None and process.poll() is None,

@@ -20,8 +20,8 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
 from traitlets import Integer, Unicode
 
-from coursetools.assignments import is_autograder_test
-from coursetools.safe_outputs import safe_outputs
+from coursetools.course.assignments import is_autograder_test
+from coursetools.preprocessors.sanitize_outputs import safe_outputs
 
 LIMIT_NOTE = "[output limit] the rest of this cell's output from your run is not shown.\n"
 

@@ -1,0 +1,1 @@
+"""Checks that hidden tests import inside the checker kernel."""

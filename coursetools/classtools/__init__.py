@@ -1,0 +1,1 @@
+"""Class-wide tools: reports, similarity, LMS exports."""

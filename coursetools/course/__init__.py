@@ -1,0 +1,1 @@
+"""What the course knows: its assignments, plugins, data, kernel and nbgrader settings."""

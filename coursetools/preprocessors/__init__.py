@@ -1,0 +1,1 @@
+"""nbgrader preprocessors the course adds to autograde, validate and generate_feedback."""

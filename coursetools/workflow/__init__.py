@@ -1,0 +1,1 @@
+"""The instructor's workflow: release checks, collect, autograde, feedback runs."""
