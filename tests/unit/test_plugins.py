@@ -7,10 +7,10 @@ from coursetools.course import assignments, plugins
 
 pytestmark = pytest.mark.unit
 ROOT = course_config.COURSE_ROOT
-GENERIC_MODULES = sorted((ROOT / "coursetools").glob("*.py"))
+GENERIC_MODULES = sorted((ROOT / "coursetools").rglob("*.py"))
 
 
-@pytest.mark.parametrize("module", GENERIC_MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("module", GENERIC_MODULES, ids=lambda p: str(p.relative_to(ROOT / "coursetools")))
 def test_generic_modules_name_no_assignment(module):
     text = module.read_text()
     for assignment in course_config.ASSIGNMENTS:
