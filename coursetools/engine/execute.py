@@ -324,7 +324,7 @@ class SandboxedExecute(TimeLimited, Execute):
                 calls_before = self._relay.calls_served
                 fault = self._run_test(cell, index)
                 _record_student_code_called(cell, self._relay.calls_served != calls_before)
-                self._failures.explain(cell)
+                self._failures.after_cell(cell, index)
                 return fault
             try:
                 self.execute_cell(cell, index, store_history=True)
@@ -332,9 +332,7 @@ class SandboxedExecute(TimeLimited, Execute):
                 self._output_budget.finish_cell(cell.outputs)
             if is_autograder_test(cell):  # a test tagged to run in the student's kernel
                 _record_student_code_called(cell, True)
-                self._failures.explain(cell)
-            else:
-                self._failures.record(cell, index)
+            self._failures.after_cell(cell, index)
             if _timed_out(cell):
                 # An interrupt may not stop it; later cells would only queue behind it.
                 return faults.cell_time_limit(self.timeout, interrupted=True)
@@ -358,9 +356,7 @@ class SandboxedExecute(TimeLimited, Execute):
         cell.outputs.append(new_output("display_data", data={"text/plain": faults.OUTPUT_LOST_NOTE}))
         if is_autograder_test(cell):
             cell.outputs.append(error_output("OutputLost", faults.OUTPUT_LOST_TEST))
-            self._failures.explain(cell)
-        else:
-            self._failures.record(cell, index)
+        self._failures.after_cell(cell, index)
         self.kc.iopub_channel.stop()
         self.kc._iopub_channel = None  # jupyter_client connects a new one when it is next asked for
         self.kc.iopub_channel.start()
