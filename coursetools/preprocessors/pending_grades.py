@@ -14,6 +14,7 @@ from nbconvert.exporters import HTMLExporter
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors.base import NbGraderPreprocessor
+from traitlets import default
 
 from coursetools.workflow.scores import notebook_scores, total
 
@@ -31,6 +32,11 @@ class CourseFeedbackExporter(HTMLExporter):
         "template_name": TEMPLATE_NAME,
         "extra_template_basedirs": [str(TEMPLATE_DIR), str(NBGRADER_TEMPLATES)],
     }
+
+    @default("template_paths")
+    def _template_paths(self, prune=True, root_dirs=None):
+        # nbgrader's template folder itself, where `{% extends 'feedback/index.html.j2' %}` is found
+        return [*super()._template_paths(prune, root_dirs), str(NBGRADER_TEMPLATES)]
 
 
 class PendingGrades(NbGraderPreprocessor):
