@@ -6,7 +6,8 @@ grading engine calls what it finds there and names no assignment itself:
 
 | name in course_plugin.py          | runs in                | used for                                   |
 |-----------------------------------|------------------------|--------------------------------------------|
-| `STEP_TITLES` {grade_id: title}   | CLI, feedback, reports | human names of the graded steps            |
+| `STEP_TITLES` {grade_id: title}   | CLI, feedback, reports | human names of the graded steps (without   |
+|                                   |                        |   one: the heading above the step)         |
 | `measure(namespace) -> dict`      | the checker kernel,    | numbers for the feedback pictures, taken   |
 |                                   |   after the last test  |   from the carried variables               |
 | `pictures(insights) -> [(alt, png_base64)]` | nbgrader's feedback | the feedback's pictures            |
