@@ -64,14 +64,6 @@ def total(steps: list[StepScore]) -> Totals:
     )
 
 
-def shown_total(steps: list[StepScore]) -> str:
-    """'5/7', or '? /7 (5 so far, 2 to grade by hand)' while a grade is pending."""
-    earned, possible, pending = total(steps)
-    if not pending:
-        return f"{earned:g}/{possible:g}"
-    return f"?/{possible:g} ({earned:g} so far, {pending:g} to grade by hand)"
-
-
 def step_score(grade, notebook: str, label: str = "", comment: str = "") -> StepScore:
     score = None if is_pending(grade) else float(grade.score)
     return StepScore(
