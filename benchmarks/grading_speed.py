@@ -37,7 +37,10 @@ import course_config  # noqa: E402
 from coursetools.course import plugins  # noqa: E402
 from coursetools.workflow import samples  # noqa: E402
 from coursetools.workflow.autograde import grade_students  # noqa: E402
-from coursetools.workflow.nbgrader_runner import make_course_copy, nbgrader, step_scores, submit  # noqa: E402
+from coursetools.workflow.course_copy import make_course_copy  # noqa: E402
+from coursetools.workflow.nbgrader_runner import nbgrader  # noqa: E402
+from coursetools.workflow.scores import step_scores  # noqa: E402
+from coursetools.workflow.submissions import submit  # noqa: E402
 from tests.docs_course import DocsCourseMissing, add_docs_assignment, copy_submissions, stock_course  # noqa: E402
 
 NOTEBOOK = "fashion_mnist.ipynb"

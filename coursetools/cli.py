@@ -38,20 +38,15 @@ from coursetools.classtools.class_report import write_class_report, write_course
 from coursetools.course import data, jupyter_server, kernelspec
 from coursetools.course.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.engine.kernel_limits import memory_overcommitted
+from coursetools.errors import CommandError
 from coursetools.student.self_check import run_checks
 from coursetools.workflow import exchange_collect, feedback_runs, samples, validate_assignment
 from coursetools.workflow.autograde import grade_students
 from coursetools.workflow.collect_folder import collect_path
-from coursetools.workflow.nbgrader_runner import (
-    CommandError,
-    gradebook_knows,
-    nbgrader,
-    step_scores,
-    students_in,
-    submission_problems,
-    total,
-)
+from coursetools.workflow.nbgrader_runner import nbgrader
 from coursetools.workflow.safe_copy import Collection
+from coursetools.workflow.scores import step_scores, total
+from coursetools.workflow.submissions import gradebook_knows, students_in, submission_problems
 
 ROOT = course_config.COURSE_ROOT
 EXAMPLES = ROOT / "examples" / "submitted"

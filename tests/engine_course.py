@@ -19,7 +19,7 @@ import nbformat
 import psutil
 
 from coursetools.workflow import samples
-from coursetools.workflow.nbgrader_runner import make_course_copy
+from coursetools.workflow.course_copy import make_course_copy
 
 ASSIGNMENT = "engine"
 NOTEBOOK = "warmup"
@@ -78,7 +78,7 @@ def submission(course: Path, **answers: str):
 
 SCORES_SCRIPT = """
 import json, sys
-from coursetools.workflow.nbgrader_runner import step_scores
+from coursetools.workflow.scores import step_scores
 print(json.dumps({s: {x.grade_id: x.score for x in step_scores('.', sys.argv[1], s)} for s in sys.argv[2:]}))
 """
 

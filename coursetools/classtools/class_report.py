@@ -1,5 +1,5 @@
 """What the instructor exports: per-step CSV, course totals, and the class report
-(score distribution and the steps most often failed)."""
+(score distribution and the steps most often failed). Every number comes from scores.py."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import course_config
 from coursetools.course import plugins
-from coursetools.preprocessors.feedback import figure_png
-from coursetools.workflow.nbgrader_runner import StepScore, step_scores, students_in, total
+from coursetools.course.plugin_pictures import figure_png
+from coursetools.workflow.scores import StepScore, step_scores, total
+from coursetools.workflow.submissions import students_in
 
 
 def write_class_report(path: Path, assignment: str, scores: dict[str, list[StepScore]]) -> Path:
@@ -18,10 +19,13 @@ def write_class_report(path: Path, assignment: str, scores: dict[str, list[StepS
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     totals = [total(steps)[0] for steps in scores.values()]
     max_total = max((sum(s.max_score for s in steps) for steps in scores.values()), default=0)
-    step_ids = [s.label for s in next(iter(scores.values()), [])]
+    first = next(iter(scores.values()), [])
+    step_ids = [s.label for s in first]
+    titles = {s.label: plugins.step_title(assignment, s.grade_id, s.notebook) for s in first}
     by_hand = sum(1 for steps in scores.values() if total(steps)[2])
     failed = {
         g: sum(
@@ -33,21 +37,21 @@ def write_class_report(path: Path, assignment: str, scores: dict[str, list[StepS
         for g in step_ids
     }
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    # constrained layout makes room for long step titles, where tight_layout gives up with a warning
+    fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
     ax.hist(totals, bins=range(0, int(max_total) + 2), align="left", rwidth=0.8, color="#4c72b0")
     ax.set_xlabel(f"score (out of {max_total:g})")
     ax.set_ylabel("students")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of students, never fractions
     ax.set_title(f"{assignment}: score distribution ({len(totals)} students)")
-    fig.tight_layout()
     distribution = figure_png(fig)
 
     order = sorted(step_ids, key=lambda g: -failed[g])
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    titles = plugins.step_titles(assignment)
-    ax.barh([str(titles.get(g, g)) for g in order][::-1], [failed[g] for g in order][::-1], color="#c44e52")
+    fig, ax = plt.subplots(figsize=(6, 0.8 + 0.35 * max(len(order), 4)), layout="constrained")
+    ax.barh([str(titles[g]) for g in order][::-1], [failed[g] for g in order][::-1], color="#c44e52")
     ax.set_xlabel("students who lost points")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Steps most often failed")
-    fig.tight_layout()
     failures = figure_png(fig)
 
     rows = "".join(

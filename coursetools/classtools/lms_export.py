@@ -6,7 +6,7 @@ import reads one identifier column (mapped to a user field: email, ID number or 
 column per grade item. Neither may invent a student: each row of the instructor's roster is filled
 with the gradebook's score of the nbgrader student named in one of its columns. Students on one
 side only are listed, never dropped silently. Scores come from the gradebook through
-nbgrader_cli.step_scores/total, like every other report of the course.
+workflow.scores (step_scores, total), like every other report of the course.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursetools.errors import CommandError
-from coursetools.workflow.nbgrader_runner import StepScore, total
+from coursetools.workflow.scores import StepScore, total
 
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 CANVAS_POINTS_ROW = "Points Possible"

@@ -27,7 +27,7 @@ from nbgrader import utils
 
 import course_config
 from coursetools.course.assignments import notebook_path, notebooks
-from coursetools.workflow.nbgrader_runner import students_in
+from coursetools.workflow.submissions import students_in
 
 # Fingerprint settings: copydetect's window of 1 keeps every k-gram (classes are small).
 WINDOW = 1

@@ -7,6 +7,7 @@ listing its notebooks (nbgrader grades each notebook of the folder).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -87,6 +88,20 @@ def marked_for_student_kernel(nb) -> list[str]:
 def marked_for_manual_review(nb) -> list[str]:
     """grade_ids of the test cells the instructor lets go to manual grading when a value cannot be checked."""
     return tagged_tests(nb, MANUAL_REVIEW_TAG)
+
+
+def heading_titles(nb) -> dict[str, str]:
+    """grade_id -> the text of the nearest Markdown heading above the graded cell (the cell's
+    own heading for a written answer), for steps the assignment's plugin gives no title."""
+    titles, heading = {}, None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            lines = [line.strip() for line in cell.source.splitlines() if re.match(r"#{1,6}\s", line.strip())]
+            heading = lines[-1].lstrip("#").strip() if lines else heading
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id and heading and (utils.is_grade(cell) or utils.is_task(cell)):
+            titles[grade_id] = heading
+    return titles
 
 
 def source_notebook(assignment: str, notebook: str, root: Path | None = None):

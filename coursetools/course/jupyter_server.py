@@ -7,7 +7,7 @@ which takes precedence. `./course jupyter-setup` does that:
 
 - for everyone (students): the formgrader and "create assignment" are disabled; the
   assignment list and Validate stay; nbgrader's settings point at the course's exchange
-  and explain a failed check by the earlier cell that failed (validate_hints.py);
+  and explain a failed check by the earlier cell that failed (explain_earlier_failures.py);
 - for the user running it (the instructor): the formgrader and "create assignment" are
   enabled again in their ~/.jupyter.
 

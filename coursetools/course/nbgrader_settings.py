@@ -50,8 +50,11 @@ def apply(c) -> None:
     from nbgrader.converters.autograde import Autograde
 
     from coursetools.engine.execute import SandboxedExecute
-    from coursetools.preprocessors.feedback import DescribeStudentFigures, FeedbackSummary, HideHiddenTests
+    from coursetools.preprocessors.describe_student_figures import DescribeStudentFigures
+    from coursetools.preprocessors.feedback_summary import FeedbackSummary
+    from coursetools.preprocessors.hide_hidden_tests import HideHiddenTests
     from coursetools.preprocessors.manual_review import SaveAutoGradesOrReview
+    from coursetools.preprocessors.pending_grades import CourseFeedbackExporter, PendingGrades
     from coursetools.preprocessors.restore_locked_cells import RestoreLockedCells
     from coursetools.preprocessors.sanitize_outputs import SanitizeStudentOutputs
     from coursetools.preprocessors.show_submitted_outputs import ShowSubmittedOutputs
@@ -74,15 +77,21 @@ def apply(c) -> None:
     from nbgrader.converters.generate_feedback import GenerateFeedback
 
     # The student's cells show their own run's outputs, test cells only what hidden tests allow
-    # (submitted_outputs.py, feedback.py). What the student wrote is made safe again
+    # (show_submitted_outputs.py, hide_hidden_tests.py). What the student wrote is made safe again
     # (safe_outputs.py: a no-op on what autograde made safe) before the grader's own summary
     # goes on top, so nothing in the feedback page runs.
     c.ShowSubmittedOutputs.submitted_directory = str(root / "submitted")
     c.GenerateFeedback.preprocessors = [
         ShowSubmittedOutputs,
         HideHiddenTests,
-        *GenerateFeedback.preprocessors.default(),
+        *GenerateFeedback.preprocessors.default(),  # GetGrades: the gradebook's grades into the cells
+        PendingGrades,
         SanitizeStudentOutputs,
         DescribeStudentFigures,
         FeedbackSummary,
     ]
+    # nbgrader's feedback page with pending grades shown as "?" (pending_grades.py), through an
+    # exporter of its own: settings of nbgrader's HTMLExporter (the formgrader's template, the
+    # formgrader's feedback button) do not reach it.
+    c.GenerateFeedback.exporter_class = CourseFeedbackExporter
+    c.CourseFeedbackExporter.update(CourseFeedbackExporter.template_settings)

@@ -6,7 +6,8 @@ grading engine calls what it finds there and names no assignment itself:
 
 | name in course_plugin.py          | runs in                | used for                                   |
 |-----------------------------------|------------------------|--------------------------------------------|
-| `STEP_TITLES` {grade_id: title}   | CLI, feedback, reports | human names of the graded steps            |
+| `STEP_TITLES` {grade_id: title}   | CLI, feedback, reports | human names of the graded steps (without   |
+|                                   |                        |   one: the heading above the step)         |
 | `measure(namespace) -> dict`      | the checker kernel,    | numbers for the feedback pictures, taken   |
 |                                   |   after the last test  |   from the carried variables               |
 | `pictures(insights) -> [(alt, png_base64)]` | nbgrader's feedback | the feedback's pictures            |
@@ -23,7 +24,10 @@ import importlib.util
 import types
 from pathlib import Path
 
+import nbformat
+
 import course_config
+from coursetools.course.assignments import heading_titles, notebook_path
 
 PLUGIN_FILE = "course_plugin.py"
 
@@ -52,10 +56,30 @@ def step_titles(assignment: str, root: Path | None = None) -> dict[str, str]:
     return dict(getattr(load(assignment, root), "STEP_TITLES", {}))
 
 
-def step_title(assignment: str | None, grade_id: str) -> str:
+def step_title(assignment: str | None, grade_id: str, notebook: str | None = None) -> str:
+    """The plugin's STEP_TITLES entry, else the nearest heading above the step in the source
+    notebook (never the submission's: students can edit headings), else the grade id."""
     if assignment is None:
         return grade_id
-    return step_titles(assignment).get(grade_id, grade_id)
+    titled = step_titles(assignment)
+    if grade_id in titled:
+        return titled[grade_id]
+    return source_headings(assignment, notebook).get(grade_id, grade_id) if notebook else grade_id
+
+
+def source_headings(assignment: str, notebook: str, root: Path | None = None) -> dict[str, str]:
+    """grade_id -> nearest heading above it in source/ (assignments.heading_titles), {} if unreadable."""
+    path = notebook_path(Path(root or course_config.COURSE_ROOT), "source", assignment, notebook)
+    try:
+        key = (path, path.stat().st_mtime_ns)
+        if key not in _headings:
+            _headings[key] = heading_titles(nbformat.read(path, as_version=4))
+        return _headings[key]
+    except (OSError, ValueError):
+        return {}
+
+
+_headings: dict[tuple[Path, int], dict[str, str]] = {}
 
 
 def sample_class(assignment: str, root: Path | None = None) -> dict:

@@ -63,7 +63,7 @@ import warnings
 warnings.filterwarnings("ignore")  # library warnings are not test failures
 from coursetools.engine.carriers import load_names as _grader_load_names
 from coursetools.engine.function_calls import CheckerBridge as _GraderBridge
-_grader_bridge = _GraderBridge(timeout={call_timeout})
+_grader_bridge = _GraderBridge(timeout={call_timeout}, socket_dir={socket_dir!r}, args_dir={args_dir!r}, results_dir={results_dir!r})
 globals().update({settings!r})  # the assignment's settings, from course_config
 for _grader_module in {preload!r}:  # what the tests import, imported while the student's notebook runs
     try:
@@ -203,6 +203,15 @@ class SandboxedExecute(TimeLimited, Execute):
         )
         return student, checker
 
+    # The two seams a test of this class uses to run it with unsandboxed kernels
+    # (tests/functional/test_sandboxed_execute.py); grading always uses these.
+    def _kernel_manager(self, sandbox: Sandbox, **kwargs) -> SandboxedKernelManager:
+        return SandboxedKernelManager(sandbox, **kwargs)
+
+    def _seen_inside(self, path: str) -> str:
+        """A grader folder (EXPORT_DIR, function_calls' folders) as the kernels see it."""
+        return path
+
     @property
     def _assignment(self) -> str | None:
         return self.resources.get("nbgrader", {}).get("assignment")
@@ -225,13 +234,20 @@ class SandboxedExecute(TimeLimited, Execute):
 
     def _prelude(self, tests: list[NotebookNode]) -> str:
         preload = sorted({m for cell in tests for m in modules_imported_by(cell.source)})
-        return CHECKER_PRELUDE.format(call_timeout=self.call_timeout, settings=self._settings(), preload=preload)
+        return CHECKER_PRELUDE.format(
+            call_timeout=self.call_timeout,
+            socket_dir=self._seen_inside(function_calls.SOCKET_DIR),
+            args_dir=self._seen_inside(function_calls.ARGS_DIR),
+            results_dir=self._seen_inside(function_calls.RESULTS_DIR),
+            settings=self._settings(),
+            preload=preload,
+        )
 
     def _launch_checker(self, sandbox: Sandbox, startup_timeout: int = 60) -> NotebookClient:
         """Start the checker's kernel process; _connect_checker finishes the job."""
         checker = CheckerClient(
             new_notebook(),
-            km=SandboxedKernelManager(sandbox, log=self.log),
+            km=self._kernel_manager(sandbox, log=self.log),
             timeout=self.timeout,
             allow_errors=True,
             kernel_name="python3",
@@ -269,6 +285,8 @@ class SandboxedExecute(TimeLimited, Execute):
             timeout=self.call_timeout,
             kernel_alive=lambda: process is not None and process.poll() is None,
             carriers_source=CARRIERS_SOURCE,
+            args_dir=self._seen_inside(function_calls.ARGS_DIR),
+            results_dir=self._seen_inside(function_calls.RESULTS_DIR),
         ).start()
 
     # -- the run --------------------------------------------------------------
@@ -276,7 +294,7 @@ class SandboxedExecute(TimeLimited, Execute):
         student_sandbox, self._checker_sandbox = self._sandboxes(scratch)
         checker_tests = {id(cell) for cell in self._checker_tests(nb)}
         self._checker_prelude = self._prelude([c for c in nb.cells if id(c) in checker_tests])
-        self.km = SandboxedKernelManager(student_sandbox, config=self.config, log=self.log)
+        self.km = self._kernel_manager(student_sandbox, config=self.config, log=self.log)
         self.owns_km = True
         self.shutdown_kernel = "immediate"  # nothing to save: the sandbox is thrown away
         deadline = time.monotonic() + self.notebook_timeout
@@ -324,7 +342,7 @@ class SandboxedExecute(TimeLimited, Execute):
                 calls_before = self._relay.calls_served
                 fault = self._run_test(cell, index)
                 _record_student_code_called(cell, self._relay.calls_served != calls_before)
-                self._failures.explain(cell)
+                self._failures.after_cell(cell, index)
                 return fault
             try:
                 self.execute_cell(cell, index, store_history=True)
@@ -332,9 +350,7 @@ class SandboxedExecute(TimeLimited, Execute):
                 self._output_budget.finish_cell(cell.outputs)
             if is_autograder_test(cell):  # a test tagged to run in the student's kernel
                 _record_student_code_called(cell, True)
-                self._failures.explain(cell)
-            else:
-                self._failures.record(cell, index)
+            self._failures.after_cell(cell, index)
             if _timed_out(cell):
                 # An interrupt may not stop it; later cells would only queue behind it.
                 return faults.cell_time_limit(self.timeout, interrupted=True)
@@ -358,9 +374,7 @@ class SandboxedExecute(TimeLimited, Execute):
         cell.outputs.append(new_output("display_data", data={"text/plain": faults.OUTPUT_LOST_NOTE}))
         if is_autograder_test(cell):
             cell.outputs.append(error_output("OutputLost", faults.OUTPUT_LOST_TEST))
-            self._failures.explain(cell)
-        else:
-            self._failures.record(cell, index)
+        self._failures.after_cell(cell, index)
         self.kc.iopub_channel.stop()
         self.kc._iopub_channel = None  # jupyter_client connects a new one when it is next asked for
         self.kc.iopub_channel.start()
@@ -380,7 +394,9 @@ class SandboxedExecute(TimeLimited, Execute):
         deadline = time.monotonic() + self.timeout
         protected = tuple(self._settings())
         names = names_read_by(cell.source, exclude=protected)
-        if not _run_silently(self, EXPORT_CALL.format(source=CARRIERS_SOURCE, names=names, folder=EXPORT_DIR)):
+        if not _run_silently(
+            self, EXPORT_CALL.format(source=CARRIERS_SOURCE, names=names, folder=self._seen_inside(EXPORT_DIR))
+        ):
             fault = faults.export_time_limit(self.timeout)
             cell.outputs = [error_output(fault.ename, fault.sentence())]
             return fault
@@ -389,7 +405,8 @@ class SandboxedExecute(TimeLimited, Execute):
             self._checker = checker
             checker.cell_timed_out = False
             checker.timeout = _seconds_left(deadline)
-            load = f"_grader_load_names({names!r}, {EXPORT_DIR!r}, globals(), {protected!r}, _grader_bridge)"
+            export = self._seen_inside(EXPORT_DIR)
+            load = f"_grader_load_names({names!r}, {export!r}, globals(), {protected!r}, _grader_bridge)"
             if not _run_silently(checker, load):
                 raise CellTimeoutError("loading the test's values took longer than the time left")
             checker.timeout = _seconds_left(deadline)

@@ -1,9 +1,10 @@
 """When a check fails because an earlier cell failed, say which cell and why.
 
 A student whose training cell fails on a bad import otherwise sees only
-"name 'history' is not defined" in every later check. The grader (execute.py)
-and the self-check (selfcheck.py) record each student cell that raised an error
-and add to a failed check's message the earlier failure that explains it: the
+"name 'history' is not defined" in every later check. The grader (execute.py),
+the self-check (self_check.py) and nbgrader's Validate button (explain_earlier_failures.py)
+call EarlierFailures.after_cell for each code cell: it records each student cell that raised
+an error and adds to a failed check's message the earlier failure that explains it: the
 latest failed cell that should have defined the missing name, or else one of the
 names the check reads.
 """
@@ -14,6 +15,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from coursetools.course.assignments import is_autograder_test
 from coursetools.engine.names_read import names_read_by
 
 _NOT_DEFINED = re.compile(r"name '([^']+)' is not defined|`([^`]+)` (?:is not defined|cannot be checked)")
@@ -54,6 +56,16 @@ class EarlierFailures:
 
     def __init__(self):
         self.failed: list[FailedCell] = []
+
+    def after_cell(self, cell, index: int) -> None:
+        """The one dispatch, after each code cell ran (grader, self-check, Validate button): a
+        test's failure is explained, a student cell's failure is recorded."""
+        if cell.get("cell_type") != "code":
+            return
+        if is_autograder_test(cell):
+            self.explain(cell)
+        else:
+            self.record(cell, index)
 
     def record(self, cell, index: int) -> None:
         error = first_error(cell)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 
-from nbgrader import utils
-
 from coursetools.preprocessors.earlier_failures import EarlierFailures
 
 
@@ -31,7 +29,4 @@ class ExplainEarlierFailures:
         if cell_index <= self._last_index:  # the notebook is being run again
             self._failures = EarlierFailures()
         self._last_index = cell_index
-        if utils.is_grade(cell) and not utils.is_solution(cell):
-            self._failures.explain(cell)
-        else:
-            self._failures.record(cell, cell_index)
+        self._failures.after_cell(cell, cell_index)

@@ -26,6 +26,7 @@ from nbgrader.preprocessors import SaveAutoGrades
 from coursetools.course import plugins
 from coursetools.course.assignments import is_autograder_test, marked_for_manual_review, source_notebook
 from coursetools.engine.carriers import NOT_CARRIED, SUPPORTED_KINDS
+from coursetools.workflow.scores import StepScore, total
 
 CANNOT_CHECK = "NotCarried"  # the error name the checker shows for such a test
 
@@ -98,32 +99,26 @@ def summary_line(nb, info: dict, by_hand_tests=frozenset()) -> str:
     <step> (0/1), <step> (to grade by hand); 3 to grade by hand'.
 
     A step that could not be checked never counts as passed: "every automatic check passed"
-    only when every automatic check ran and passed.
+    only when every automatic check ran and passed. Totals by scores.total, the cells' grades
+    as SaveAutoGradesOrReview records them.
     """
-    earned = possible = by_hand = 0.0
-    failed, unchecked = [], []
+    steps, failed, unchecked = [], [], []
     for cell in nb.cells:
         if not utils.is_grade(cell):
             continue
         grade_id = cell.metadata["nbgrader"]["grade_id"]
-        title = plugins.step_title(info["assignment"], grade_id)
+        title = plugins.step_title(info["assignment"], grade_id, info.get("notebook"))
         points = float(cell.metadata["nbgrader"].get("points", 0))
         score, _ = utils.determine_grade(cell)
         if could_not_check(cell):
-            if grade_id in by_hand_tests:
-                by_hand += points
-                unchecked.append(f"{title} (to grade by hand)")
-                continue
-            unchecked.append(f"{title} (0/{points:g})")
-            possible += points
-            continue
-        if score is None:
-            by_hand += points
-            continue
-        possible += points
-        earned += score
-        if score < points:
+            to_review = grade_id in by_hand_tests
+            score = None if to_review else 0.0  # as _add_score records it
+            unchecked.append(f"{title} (to grade by hand)" if to_review else f"{title} (0/{points:g})")
+        elif score is not None and score < points:
             failed.append(f"{title} ({score:g}/{points:g})")
+        steps.append(StepScore(info["notebook"], grade_id, None if score is None else float(score), points))
+    earned, possible, by_hand = total(steps)
+    possible -= by_hand  # the line counts the points graded so far
     line = f"{info['student']}, {info['assignment']}/{info['notebook']}: {earned:g}/{possible:g} points"
     if failed:
         line += f"; failed: {', '.join(failed)}"

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbgrader import utils
 
 import course_config
 from coursetools.course import plugins
@@ -44,14 +43,11 @@ def run_checks(path: Path, timeout: int | None = None) -> list[CheckResult]:
     assignment = assignment_of_notebook(path)
     failures = EarlierFailures()
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and not is_autograder_test(cell):
-            failures.record(cell, index)
-            continue
-        if not (cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)):
+        failures.after_cell(cell, index)
+        if not is_autograder_test(cell):
             continue
         grade_id = cell.metadata["nbgrader"]["grade_id"]
-        failures.explain(cell)
         errors = [o for o in cell.outputs if o.output_type == "error"]
         message = f"{errors[0].ename}: {errors[0].evalue}" if errors else "ok"
-        results.append(CheckResult(plugins.step_title(assignment, grade_id), not errors, message))
+        results.append(CheckResult(plugins.step_title(assignment, grade_id, path.stem), not errors, message))
     return results

@@ -22,7 +22,8 @@ from pathlib import Path
 import course_config
 from coursetools.engine.kernel_limits import KernelLimits
 from coursetools.workflow import grading_log
-from coursetools.workflow.nbgrader_runner import step_scores, submit
+from coursetools.workflow.scores import step_scores
+from coursetools.workflow.submissions import submit
 
 
 def grading_time_limit() -> int:

@@ -18,7 +18,8 @@ from pathlib import Path
 from coursetools.course.assignments import notebooks
 from coursetools.preprocessors.sanitize_outputs import plain_text
 from coursetools.workflow.grading_log import log_folder
-from coursetools.workflow.nbgrader_runner import nbgrader, students_in
+from coursetools.workflow.nbgrader_runner import nbgrader
+from coursetools.workflow.submissions import students_in
 
 # The last line of a Python traceback in nbgrader's log: "SomeError: what happened".
 ERROR_LINE = re.compile(r"^\s*(\w+(?:\.\w+)*(?:Error|Exception)\b.*)$", re.MULTILINE)

@@ -22,7 +22,8 @@ from coursetools.engine.carriers import SUPPORTED_KINDS
 from coursetools.preprocessors.manual_review import could_not_check, fixed_reason
 from coursetools.workflow import leak_checks, samples
 from coursetools.workflow.autograde import grade_in_copy
-from coursetools.workflow.nbgrader_runner import make_course_copy, nbgrader
+from coursetools.workflow.course_copy import make_course_copy
+from coursetools.workflow.nbgrader_runner import nbgrader
 
 
 def generate(root: Path, assignment: str) -> Path:

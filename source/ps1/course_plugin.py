@@ -71,7 +71,7 @@ def measure(namespace):
 # -- in nbgrader's feedback step -----------------------------------------------------------
 def pictures(insights):
     """(alt text, base64 PNG): predictions on test images, confusion matrix, training curve."""
-    from coursetools.preprocessors.feedback import figure_png
+    from coursetools.course.plugin_pictures import figure_png
 
     made = []
     for draw in (_predictions, _confusion, _training_curve):
@@ -137,7 +137,7 @@ def _confusion(insights):
 
 
 def _training_curve(insights):
-    from coursetools.preprocessors.feedback import finite_curve
+    from coursetools.course.plugin_pictures import finite_curve
 
     history = insights.get("history")
     if not (isinstance(history, dict) and finite_curve(history.get("accuracy"))):

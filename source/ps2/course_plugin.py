@@ -43,7 +43,7 @@ def measure(namespace):
 def pictures(insights):
     from matplotlib import pyplot as plt
 
-    from coursetools.preprocessors.feedback import figure_png, finite_curve
+    from coursetools.course.plugin_pictures import figure_png, finite_curve
 
     made = []
     for name, title in CURVES.items():

@@ -8,7 +8,7 @@ import pytest
 
 from coursetools.course import plugins
 from coursetools.workflow import samples
-from coursetools.workflow.nbgrader_runner import make_course_copy
+from coursetools.workflow.course_copy import make_course_copy
 
 from .corpus import CORPUS
 from .honest import HONEST

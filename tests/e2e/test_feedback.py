@@ -10,7 +10,7 @@ import pytest
 
 import course_config
 from coursetools.workflow import leak_checks
-from coursetools.workflow.nbgrader_runner import step_scores
+from coursetools.workflow.scores import step_scores
 
 from .browser import chromium, screenshot
 from .conftest import NOTEBOOK, SAMPLE_SCORES, run_cli

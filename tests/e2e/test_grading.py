@@ -10,7 +10,7 @@ import json
 import nbformat
 import pytest
 
-from coursetools.workflow.nbgrader_runner import step_scores
+from coursetools.workflow.scores import step_scores
 
 from .conftest import MAX_SCORE, NOTEBOOK, SAMPLE_SCORES
 from .corpus import CORPUS

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coursetools.workflow.nbgrader_runner import step_scores
+from coursetools.workflow.scores import step_scores
 
 from .honest import HONEST
 

@@ -22,7 +22,8 @@ import pytest
 import course_config
 from coursetools.course.jupyter_server import STUDENT_CONFIG_FILE
 from coursetools.workflow import leak_checks, samples
-from coursetools.workflow.nbgrader_runner import make_course_copy, step_scores
+from coursetools.workflow.course_copy import make_course_copy
+from coursetools.workflow.scores import step_scores
 
 from .browser import chromium, screenshot
 from .conftest import run_cli

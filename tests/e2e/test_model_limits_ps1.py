@@ -11,7 +11,8 @@ import nbformat
 import pytest
 
 from coursetools.workflow import samples
-from coursetools.workflow.nbgrader_runner import make_course_copy, step_scores
+from coursetools.workflow.course_copy import make_course_copy
+from coursetools.workflow.scores import step_scores
 
 from .conftest import NOTEBOOK, run_cli, write
 from .ps2_cases import POOLING

@@ -19,7 +19,7 @@ import pytest
 
 from coursetools.course.assignments import STUDENT_KERNEL_TAG
 from coursetools.course.nbgrader_settings import gradebook_url
-from coursetools.workflow.nbgrader_runner import make_course_copy
+from coursetools.workflow.course_copy import make_course_copy
 from tests.docs_course import (
     DOCS,
     DOCS_ASSIGNMENT,

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from coursetools.course import plugins
-from coursetools.workflow.nbgrader_runner import step_scores
+from coursetools.workflow.scores import step_scores
 
 from .ps2_cases import PS2_CASES
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from coursetools.workflow.nbgrader_runner import make_course_copy
+from coursetools.workflow.course_copy import make_course_copy
 from tests.docs_course import add_docs_assignment, copy_submissions, expected_scores, recorded_grades
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

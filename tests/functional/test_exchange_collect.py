@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from coursetools.workflow import exchange_collect
-from coursetools.workflow.nbgrader_runner import make_course_copy
+from coursetools.workflow.course_copy import make_course_copy
 
 pytestmark = pytest.mark.functional
 

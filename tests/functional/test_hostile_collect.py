@@ -24,7 +24,7 @@ import pytest
 
 import course_config
 from coursetools.workflow.collect_folder import collect_path
-from coursetools.workflow.nbgrader_runner import make_course_copy
+from coursetools.workflow.course_copy import make_course_copy
 from coursetools.workflow.safe_copy import MAX_ENTRIES, TIMESTAMP_FORMAT
 
 pytestmark = pytest.mark.functional

@@ -10,7 +10,8 @@ import pytest
 
 import course_config
 from coursetools.workflow import leak_checks
-from coursetools.workflow.nbgrader_runner import make_course_copy, nbgrader
+from coursetools.workflow.course_copy import make_course_copy
+from coursetools.workflow.nbgrader_runner import nbgrader
 from tests.engine_course import ASSIGNMENT as ENGINE
 from tests.engine_course import NOTEBOOK as ENGINE_NOTEBOOK
 from tests.engine_course import make_engine_course

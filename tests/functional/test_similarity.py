@@ -15,7 +15,7 @@ import pytest
 import course_config
 from coursetools.classtools import similarity
 from coursetools.workflow import samples
-from coursetools.workflow.nbgrader_runner import make_course_copy
+from coursetools.workflow.course_copy import make_course_copy
 from tests.e2e.honest import HONEST
 from tests.engine_course import run_cli
 

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 import course_config
-from coursetools.workflow.nbgrader_runner import make_course_copy
+from coursetools.workflow.course_copy import make_course_copy
 
 ROOT = course_config.COURSE_ROOT
 EXAMPLES = ROOT / "examples" / "submitted"

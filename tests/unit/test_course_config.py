@@ -5,7 +5,7 @@ from traitlets.config.loader import PyFileConfigLoader
 import course_config
 from coursetools.course import assignments
 from coursetools.engine.execute import SandboxedExecute
-from coursetools.preprocessors.feedback import HideHiddenTests
+from coursetools.preprocessors.hide_hidden_tests import HideHiddenTests
 
 pytestmark = pytest.mark.unit
 ROOT = course_config.COURSE_ROOT

@@ -5,8 +5,10 @@ from bs4 import BeautifulSoup
 from nbconvert.filters.markdown import markdown2html
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from coursetools.preprocessors import feedback
-from coursetools.preprocessors.feedback import FeedbackSummary, HideHiddenTests, plain_text, table_cell
+from coursetools.preprocessors import feedback_summary
+from coursetools.preprocessors.feedback_summary import FeedbackSummary, table_cell
+from coursetools.preprocessors.hide_hidden_tests import HideHiddenTests
+from coursetools.preprocessors.sanitize_outputs import plain_text
 
 pytestmark = pytest.mark.unit
 
@@ -51,7 +53,7 @@ def test_a_plugin_that_fails_on_a_students_numbers_costs_only_the_pictures(monke
     def broken(assignment, insights):
         raise ValueError("Axis limits cannot be NaN or Inf")
 
-    monkeypatch.setattr(feedback.plugins, "pictures", broken)
+    monkeypatch.setattr(feedback_summary.plugins, "pictures", broken)
     nb = new_notebook(cells=[_test_cell("assert True", [])])
     nb.metadata["coursetools"] = {"insights": {"history": {"loss": [float("nan")]}}}
     summary, _ = FeedbackSummary()(nb, {"nbgrader": {"assignment": "any", "student": "s"}})

@@ -6,7 +6,7 @@ import pytest
 from coursetools import cli
 from coursetools.classtools import lms_export
 from coursetools.errors import CommandError
-from coursetools.workflow.nbgrader_runner import StepScore
+from coursetools.workflow.scores import StepScore
 
 pytestmark = pytest.mark.unit
 

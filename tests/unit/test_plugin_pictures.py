@@ -5,7 +5,7 @@ import math
 import pytest
 
 from coursetools.course import plugins
-from coursetools.preprocessors.feedback import finite_curve
+from coursetools.course.plugin_pictures import finite_curve
 from coursetools.preprocessors.sanitize_outputs import picture
 
 pytestmark = pytest.mark.unit
