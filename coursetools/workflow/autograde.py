@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import course_config
-from coursetools.engine.kernel_limits import KernelLimits
+from coursetools.engine.kernel_limits import KernelLimits, unenforced_note
 from coursetools.workflow import grading_log
 from coursetools.workflow.nbgrader_runner import step_scores, submit
 
@@ -64,7 +64,8 @@ def autograde_one(root: Path, assignment: str, student: str, workers: int, log: 
         out_of_memory = limits.memory_exceeded()
         limits.remove()  # its kernels too, if it was stopped
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(output)
+    note = unenforced_note()  # first, where nobody reading the log can miss it
+    log.write_text(f"WARNING: {note}\n{output}" if note else output)
     if code is None:
         return (
             f"grading took longer than its limit of {seconds} s (NOTEBOOK_TIMEOUT_SECONDS + "
