@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.engine_course import make_engine_course, run_cli, step_scores, submission, submit
+from tests.grading_account import can_create_accounts, run_as, temporary_account
 
 pytestmark = [pytest.mark.e2e]
 
@@ -33,49 +34,26 @@ NOT_ENFORCED = "NOT ENFORCED on this host: memory (files in RAM-backed folders i
 @pytest.fixture(scope="module")
 def grader_account():
     """A fresh non-root account owning a released engine course with one reference submission."""
-    if os.geteuid() != 0 or shutil.which("useradd") is None:
-        pytest.skip("creating the grading account needs root and useradd")
-    name = f"ct-grader-{os.getpid()}"
-    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True)
+    if not can_create_accounts():
+        pytest.skip("creating the grading account needs root, useradd and setpriv")
     folder = Path(tempfile.mkdtemp(prefix="ct-nonroot-", dir="/tmp"))
-    # The interpreter may live under a private home (pyenv in /root): passage only, no listing.
-    interpreter_homes = {Path(p) for p in (sys.base_prefix, os.path.realpath(sys.prefix))}
-    private = {}
-    for prefix in interpreter_homes:
-        for parent in prefix.parents:
-            mode = parent.stat().st_mode
-            if parent != Path("/") and not mode & 0o001:
-                private[parent] = mode
     try:
-        for parent, mode in private.items():
-            parent.chmod(mode | 0o001)
-        folder.chmod(0o755)
-        course = make_engine_course(folder / "course")
-        submit(course, "alice", submission(course))
-        (folder / "home").mkdir()
-        account = pwd.getpwnam(name)
-        subprocess.run(
-            ["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(folder / "course"), str(folder / "home")],
-            check=True,
-        )
-        yield name, course, folder / "home"
+        with temporary_account() as name:
+            folder.chmod(0o755)
+            course = make_engine_course(folder / "course")
+            submit(course, "alice", submission(course))
+            (folder / "home").mkdir()
+            account = pwd.getpwnam(name)
+            owner = f"{account.pw_uid}:{account.pw_gid}"
+            subprocess.run(["chown", "-R", owner, str(folder / "course"), str(folder / "home")], check=True)
+            yield name, course, folder / "home"
     finally:
-        for parent, mode in private.items():
-            parent.chmod(mode)
-        subprocess.run(["userdel", name], check=False)
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def as_account(account, course: Path, *args: str) -> subprocess.CompletedProcess:
     name, _, home = account
-    env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
-    return subprocess.run(
-        ["setpriv", f"--reuid={name}", f"--regid={name}", "--clear-groups", sys.executable, "-m", "coursetools", *args],
-        cwd=course,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    return run_as(name, [sys.executable, "-m", "coursetools", *args], cwd=course, home=home)
 
 
 def test_a_non_root_grader_is_refused_by_default_then_graded_with_the_limits_named(grader_account):
