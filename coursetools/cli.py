@@ -106,6 +106,8 @@ def cmd_validate(args) -> None:
         f"{assignment} is valid: reference {earned:g}/{max_total - by_hand:g}{manual}, unchanged release "
         f"0/{max_total - by_hand:g}, no leaks, release/ matches source/."
     )
+    if unenforced_note():
+        say(f"  note: graded with limits {unenforced_note()}")
     for name, grade_id in result.student_kernel_tests:
         say(
             f"  note: test '{grade_id}' of {name}.ipynb is tagged {STUDENT_KERNEL_TAG}: it runs in the "

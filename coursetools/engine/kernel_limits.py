@@ -217,6 +217,11 @@ def prepare_v2(base: Path) -> CgroupV2:
         try:
             _enable(base, controllers)
         except OSError:
+            (base / "cgroup.procs").write_text(str(os.getpid()))  # back where it was: this base is no use
+            try:
+                leaf.rmdir()
+            except OSError:
+                pass  # another grader's process is in it
             raise PermissionError(f"{base} holds other processes, so it cannot hand controllers down") from None
     group = base / GROUP
     group.mkdir(exist_ok=True)

@@ -129,3 +129,28 @@ def test_real_v2_stops_a_memory_hog_and_a_fork_bomb(tmp_path):
         assert joined.strip().endswith(group.name)
     finally:
         made.remove()
+
+
+def test_fake_v2_cgroup_shared_with_other_processes_is_left_as_it_was(tmp_path, monkeypatch):
+    """Where the grader is not alone in its cgroup (a login session), moving itself to a leaf does
+    not help: it moves back, and as root the next place (the hierarchy's top) is used."""
+    print("ran: the FAKE cgroup v2 hierarchy")
+    import errno
+    from pathlib import Path
+
+    root, base, proc_cgroup = fake_hierarchy(tmp_path, processes=f"{os.getpid()}\n1\n")
+    real_write = Path.write_text
+
+    def write(self, text, *args, **kwargs):
+        if self == base / "cgroup.subtree_control":
+            raise OSError(errno.EBUSY, "Device or resource busy")
+        return real_write(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write)
+    host = find_cgroups(root=root, proc_cgroup=proc_cgroup, env={})
+    assert f"{base} holds other processes" in "; ".join(host.tried)
+    assert (base / "cgroup.procs").read_text() == str(os.getpid()), "the grader moved back from the leaf"
+    if os.geteuid() == 0:
+        assert host.backend is not None and host.backend.base == root
+    else:
+        assert host.backend is None
