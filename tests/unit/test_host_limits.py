@@ -119,3 +119,35 @@ def test_bubblewrap_without_namespaces_is_named_with_its_cause(tmp_path, monkeyp
     said = str(raised.value)
     assert "bubblewrap cannot create its namespaces" in said and "setting up uid map: Permission denied" in said
     assert cause in said and "Fix: " in said and "\n" not in said
+
+
+def test_the_demo_grades_its_sample_class_anyway_and_says_which_limits_were_off(monkeypatch, capsys):
+    from coursetools import cli
+
+    monkeypatch.setattr(kernel_limits, "_host", no_cgroups())
+    monkeypatch.setattr(course_config, "REQUIRE_KERNEL_LIMITS", True)
+    monkeypatch.delenv(SAMPLES_ONLY_ENV, raising=False)
+    seen = []
+    for step in ("cmd_data", "cmd_release", "cmd_collect", "cmd_feedback", "cmd_export"):
+        monkeypatch.setattr(cli, step, lambda args: None)
+    monkeypatch.setattr(cli, "cmd_autograde", lambda args: seen.append(required_limits_refusal()))
+    assert required_limits_refusal() is not None, "students would be refused"
+    cli.cmd_demo(type("Args", (), {})())
+    assert seen and set(seen) == {None}, "the demo's sample class is graded"
+    out = capsys.readouterr().out
+    assert out.startswith("WARNING: the demo grades the sample class with limits NOT ENFORCED on this host: memory")
+
+
+def test_the_doctor_fails_only_on_a_missing_required_guarantee(monkeypatch):
+    from coursetools.engine.host_check import Guarantee, report
+
+    monkeypatch.setattr(kernel_limits, "_host", no_cgroups())
+    monkeypatch.setattr(course_config, "REQUIRE_KERNEL_LIMITS", True)
+    rows = [Guarantee("file size", True, True, "RLIMIT_FSIZE"), Guarantee("a fair share", False, False, "none", "x")]
+    text, ready = report(rows)
+    assert ready and "Verdict: ready" in text and "  fix: x" in text
+    text, ready = report([*rows, Guarantee("processes and threads", False, True, "no pids", "delegate")])
+    assert not ready and "Verdict: NOT ready to grade students: missing processes and threads" in text
+    monkeypatch.setattr(course_config, "REQUIRE_KERNEL_LIMITS", False)
+    text, ready = report(rows)
+    assert ready and "Verdict: grading runs WITHOUT memory" in text
