@@ -109,6 +109,11 @@ KERNEL_MAX_TASKS = 512  # processes and threads of one kernel (a fork bomb stops
 KERNEL_CPU_SHARES = 1024
 KERNEL_CPU_CORES = None
 KERNEL_MAX_FILE_MB = 2048  # size of any one file a kernel writes
+# Refuse to grade students' submissions where this host cannot enforce the memory and process
+# limits above by the kernel (no writable cgroup: `./course doctor` says why and how to fix it).
+# False grades anyway, each kernel's memory then only polled by a watchdog (files in RAM not
+# counted, no process limit), and every grading log and summary names the limits that were off.
+REQUIRE_KERNEL_LIMITS = True
 # What a cell of the student's kernel may print at all (cut in the kernel, before it is sent).
 KERNEL_STREAM_LIMIT_BYTES = 10_000_000  # an honest fit(verbose=1) of 10 epochs of batch 32 prints about 4.5 MB
 # Output a cell may keep, before nbgrader stores it; Keras progress bars collapse to their last state.

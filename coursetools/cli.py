@@ -18,6 +18,9 @@ On a Jupyter server (nbgrader's exchange, README: "Running the course on a Jupyt
     publish           put release/<assignment> in the exchange for students to fetch
     collect           with no source: take the students' latest submissions from the exchange
     release-feedback  generate feedback and return it through the exchange
+The host:
+    doctor      what the grading sandbox enforces here, each guarantee with its reason and fix
+    setup-host  as root, once: delegate the kernels' cgroups to a non-root grading account
 Students:
     check       run a notebook and report each visible check (non-zero exit if one fails)
 """
@@ -37,7 +40,13 @@ from coursetools.classtools import lms_export, similarity
 from coursetools.classtools.class_report import write_class_report, write_course_totals, write_steps_csv
 from coursetools.course import data, jupyter_server, kernelspec
 from coursetools.course.assignments import STUDENT_KERNEL_TAG, notebooks
-from coursetools.engine.kernel_limits import memory_overcommitted
+from coursetools.engine import host_check, sandbox
+from coursetools.engine.kernel_limits import (
+    SAMPLES_ONLY_ENV,
+    memory_overcommitted,
+    required_limits_refusal,
+    unenforced_note,
+)
 from coursetools.errors import CommandError
 from coursetools.student.self_check import run_checks
 from coursetools.workflow import exchange_collect, feedback_runs, samples, validate_assignment
@@ -92,6 +101,8 @@ def cmd_validate(args) -> None:
         f"{assignment} is valid: reference {earned:g}/{max_total - by_hand:g}{manual}, unchanged release "
         f"0/{max_total - by_hand:g}, no leaks, release/ matches source/."
     )
+    if unenforced_note():
+        say(f"  note: graded with limits {unenforced_note()}")
     for name, grade_id in result.student_kernel_tests:
         say(
             f"  note: test '{grade_id}' of {name}.ipynb is tagged {STUDENT_KERNEL_TAG}: it runs in the "
@@ -232,6 +243,7 @@ def cmd_autograde(args) -> None:
     overcommitted = memory_overcommitted(args.workers)  # each worker's kernels may use their whole limit
     if overcommitted:
         raise CommandError(overcommitted)
+    refuse_unsafe_host()
     data.provision()
     submitted = ROOT / "submitted"
     available = students_in(submitted, args.assignment)
@@ -262,6 +274,8 @@ def cmd_autograde(args) -> None:
     failures = grade_students(ROOT, args.assignment, students, args.workers)
     failures.update({s: "; ".join(p) for s, p in problems.items()})
     print_scores(ROOT, args.assignment, students)
+    if unenforced_note():
+        say(f"\nWARNING: graded with limits {unenforced_note()}")
     if failures:
         raise CommandError(
             "Some submissions could not be graded:\n  " + "\n  ".join(f"{s}: {why}" for s, why in failures.items())
@@ -379,7 +393,33 @@ def cmd_similarity(args) -> None:
         say(f"  not compared, {student}: {why}")
 
 
+def refuse_unsafe_host() -> None:
+    """Stop before grading where the sandbox cannot give its required guarantees."""
+    try:
+        sandbox.check_namespaces()
+    except sandbox.SandboxUnavailable as error:
+        raise CommandError(str(error)) from None
+    refusal = required_limits_refusal()
+    if refusal:
+        raise CommandError(refusal)
+
+
+def cmd_doctor(args) -> None:
+    text, ready = host_check.report(host_check.guarantees())
+    say(text)
+    if not ready:
+        raise CommandError("a required guarantee is missing (the table above says which and how to fix it).")
+
+
+def cmd_setup_host(args) -> None:
+    for line in host_check.setup_host(args.user):
+        say(line)
+
+
 def cmd_demo(args) -> None:
+    if unenforced_note():  # only the course's own sample class is graded: say so, do not refuse
+        os.environ[SAMPLES_ONLY_ENV] = "1"
+        say(f"WARNING: the demo grades the sample class with limits {unenforced_note()}")
     say("== data")
     cmd_data(args)
     for assignment in course_config.ASSIGNMENTS:
@@ -441,6 +481,8 @@ COMMANDS = {
     "publish": (cmd_publish, "put the release in nbgrader's exchange for students to fetch"),
     "release-feedback": (cmd_release_feedback, "generate feedback and return it through the exchange"),
     "check": (cmd_check, "self-check a notebook: run it and report each visible check"),
+    "doctor": (cmd_doctor, "what the grading sandbox enforces on this host; non-zero exit if a guarantee is missing"),
+    "setup-host": (cmd_setup_host, "as root, once: let a non-root grading account create the kernels' cgroups"),
 }
 
 
@@ -527,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--replace", action="store_true", help="replace a release already in the exchange")
         if name == "check":
             p.add_argument("notebook", help="path of the notebook to check")
+        if name == "setup-host":
+            p.add_argument("--user", required=True, help="the account that grades (e.g. the JupyterHub grader's)")
         if name == "export":
             add_lms_options(p)
         p.set_defaults(func=func)

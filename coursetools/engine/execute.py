@@ -41,9 +41,10 @@ from coursetools.course import plugins
 from coursetools.course.assignments import is_autograder_test, marked_for_student_kernel, settings, source_notebook
 from coursetools.engine import carriers, faults, function_calls
 from coursetools.engine.faults import Fault
+from coursetools.engine.kernel_limits import required_limits_refusal, unenforced_note
 from coursetools.engine.names_read import modules_imported_by, names_read_by
 from coursetools.engine.output_limits import OutputBudget, OutputLimits, output_from_message, output_size
-from coursetools.engine.sandbox import Sandbox, SandboxedKernelManager
+from coursetools.engine.sandbox import Sandbox, SandboxedKernelManager, SandboxUnavailable, check_namespaces
 from coursetools.errors import CommandError
 from coursetools.preprocessors.earlier_failures import EarlierFailures
 from coursetools.workflow import grading_log
@@ -131,12 +132,30 @@ class SandboxedExecute(TimeLimited, Execute):
         with grading_log.details(self.resources, nbgrader_log) as (self.log, self._kernel_output):
             self.log.addFilter(_no_message_contents)
             try:
+                self._check_host()
                 self._run(nb, scratch)
             finally:
                 self.log = nbgrader_log
                 shutil.rmtree(scratch, ignore_errors=True)
         self.set_widgets_metadata()
         return self.nb, self.resources
+
+    def _check_host(self) -> None:
+        """Stop before any kernel starts where the sandbox cannot give its guarantees (one line
+        with the cause and the fix); where the instructor relaxed REQUIRE_KERNEL_LIMITS, say in
+        this grading's logs (and the formgrader's dialog) which limits are off."""
+        refusal = required_limits_refusal()
+        if refusal:
+            self.log.error(refusal)
+            raise SandboxUnavailable(refusal)
+        try:
+            check_namespaces()
+        except SandboxUnavailable as error:
+            self.log.error(str(error))
+            raise
+        note = unenforced_note()
+        if note:
+            self.log.warning(note)
 
     # -- output of the student's kernel, bounded as it arrives (output_limits.py) --
     def output(self, outs, msg, display_id, cell_index):

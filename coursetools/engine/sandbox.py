@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -60,6 +61,66 @@ def bwrap_path() -> str:
             "Fix: `sudo apt-get install bubblewrap` (the README's setup does this)."
         )
     return path
+
+
+# Where the kernel says whether unprivileged user namespaces, which bubblewrap needs, are allowed.
+USERNS_SWITCHES = {
+    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns": (
+        "1",
+        "AppArmor restricts unprivileged user namespaces (Ubuntu 23.10 and later) and bwrap has no profile "
+        "allowing them",
+        "install Ubuntu's bwrap profile (README: Requirements, `/etc/apparmor.d/bwrap`) and run "
+        "`sudo apparmor_parser -r /etc/apparmor.d/bwrap`",
+    ),
+    "/proc/sys/user/max_user_namespaces": (
+        "0",
+        "user namespaces are disabled (sysctl user.max_user_namespaces = 0)",
+        "`sudo sysctl -w user.max_user_namespaces=15000` (and in /etc/sysctl.d/ to keep it)",
+    ),
+    "/proc/sys/kernel/unprivileged_userns_clone": (
+        "0",
+        "unprivileged user namespaces are disabled (sysctl kernel.unprivileged_userns_clone = 0)",
+        "`sudo sysctl -w kernel.unprivileged_userns_clone=1` (and in /etc/sysctl.d/ to keep it)",
+    ),
+}
+_namespaces_checked = False
+
+
+def namespace_failure_cause() -> tuple[str, str]:
+    """(why, fix) of bubblewrap failing to create its namespaces, from the kernel's switches."""
+    for path, (blocking, why, fix) in USERNS_SWITCHES.items():
+        try:
+            if Path(path).read_text().strip() == blocking:
+                return why, fix
+        except OSError:
+            continue
+    return (
+        "the container or security profile this grader runs in forbids new namespaces (Docker's default "
+        "seccomp profile does)",
+        "run the container with `--security-opt seccomp=unconfined --security-opt apparmor=unconfined` "
+        "(or grant CAP_SYS_ADMIN), see README: Requirements",
+    )
+
+
+def check_namespaces() -> None:
+    """Raise SandboxUnavailable naming the cause when bubblewrap cannot create its namespaces
+    here, before a kernel is started (it would otherwise just be reported as dead). Once per process."""
+    global _namespaces_checked
+    if _namespaces_checked:
+        return
+    command = [bwrap_path(), "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise SandboxUnavailable(f"bubblewrap could not be run: {error}") from None
+    if done.returncode != 0:
+        said = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        why, fix = namespace_failure_cause()
+        raise SandboxUnavailable(
+            f"bubblewrap cannot create its namespaces on this host ({said}): {why}. Fix: {fix}. "
+            "`./course doctor` checks it."
+        )
+    _namespaces_checked = True
 
 
 def sandbox_python() -> str:
@@ -161,7 +222,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     """A python kernel started inside a Sandbox, reached over Unix sockets.
 
     Interrupts travel as control messages because signals sent to bwrap do not
-    reach the kernel. The kernel runs under KernelLimits (limits.py): cgroups for
+    reach the kernel. The kernel runs under KernelLimits (kernel_limits.py): cgroups for
     memory (tmpfs included) and tasks, rlimits for file size and CPU time. Where
     the machine has no cgroups, a watchdog kills the kernel when its processes
     together use more resident memory than the sandbox allows.
@@ -211,6 +272,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         cmd = [arg.replace(host_dir, SANDBOX_CONNECTION_DIR) for arg in cmd]
         if self.limits is not None:
             self.limits.remove()
+        check_namespaces()
         self.limits = KernelLimits.from_course(memory_mb=self.sandbox.memory_limit_mb)
         return self.limits.wrap(self.sandbox.command(cmd))
 

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import course_config
-from coursetools.engine.kernel_limits import KernelLimits
+from coursetools.engine.kernel_limits import SAMPLES_ONLY_ENV, KernelLimits, unenforced_note
 from coursetools.workflow import grading_log
 from coursetools.workflow.scores import step_scores
 from coursetools.workflow.submissions import submit
@@ -30,9 +30,13 @@ def grading_time_limit() -> int:
     return course_config.NOTEBOOK_TIMEOUT_SECONDS + course_config.GRADING_PROCESS_MARGIN_SECONDS
 
 
-def autograde_one(root: Path, assignment: str, student: str, workers: int, log: Path) -> str | None:
+def autograde_one(
+    root: Path, assignment: str, student: str, workers: int, log: Path, own_notebooks: bool = False
+) -> str | None:
     """Run `nbgrader autograde` for one student under the grading process's limits; returns
-    why it failed, or None. Its output goes to `log`."""
+    why it failed, or None. Its output goes to `log`. `own_notebooks`: the course's own (the
+    reference, the release, the sample class), graded even where REQUIRE_KERNEL_LIMITS would
+    refuse students (the logs still say which limits were off)."""
     limits = KernelLimits(
         memory_mb=course_config.GRADING_PROCESS_MEMORY_MB,
         max_tasks=course_config.KERNEL_MAX_TASKS,
@@ -43,6 +47,8 @@ def autograde_one(root: Path, assignment: str, student: str, workers: int, log: 
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env["COURSETOOLS_WORKERS"] = str(workers)  # kernels share the cores with the other workers
+    if own_notebooks:
+        env[SAMPLES_ONLY_ENV] = "1"
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
     seconds = grading_time_limit()
     try:
@@ -65,7 +71,8 @@ def autograde_one(root: Path, assignment: str, student: str, workers: int, log: 
         out_of_memory = limits.memory_exceeded()
         limits.remove()  # its kernels too, if it was stopped
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(output)
+    note = unenforced_note()  # first, where nobody reading the log can miss it
+    log.write_text(f"WARNING: {note}\n{output}" if note else output)
     if code is None:
         return (
             f"grading took longer than its limit of {seconds} s (NOTEBOOK_TIMEOUT_SECONDS + "
@@ -82,7 +89,7 @@ def autograde_one(root: Path, assignment: str, student: str, workers: int, log: 
 
 
 def grade_students(
-    root: Path, assignment: str, students: list[str], workers: int, quiet: bool = False
+    root: Path, assignment: str, students: list[str], workers: int, quiet: bool = False, own_notebooks: bool = False
 ) -> dict[str, str]:
     """Autograde each student in its own nbgrader process, `workers` at a time.
 
@@ -97,7 +104,7 @@ def grade_students(
         nonlocal done
         t0 = time.monotonic()
         log = grading_log.log_folder(root, assignment) / f"{student}.log"
-        problem = autograde_one(root, assignment, student, workers, log)
+        problem = autograde_one(root, assignment, student, workers, log, own_notebooks)
         if problem:
             failures[student] = problem
         status = "FAILED" if problem else "graded"
@@ -117,9 +124,12 @@ def grade_students(
 
 def grade_in_copy(copy_root: Path, assignment: str, submissions: dict[str, dict]) -> dict[str, list]:
     """Autograde the given student -> {notebook: nb} map inside a scratch course copy,
-    each submission with the release's supporting files."""
+    each submission with the release's supporting files (the course's own notebooks: see
+    autograde_one's `own_notebooks`)."""
     for student, nbs in submissions.items():
         shutil.copytree(copy_root / "release" / assignment, copy_root / "submitted" / student / assignment)
         submit(copy_root, assignment, student, nbs)
-    grade_students(copy_root, assignment, list(submissions), workers=course_config.GRADING_WORKERS, quiet=True)
+    grade_students(
+        copy_root, assignment, list(submissions), workers=course_config.GRADING_WORKERS, quiet=True, own_notebooks=True
+    )
     return {student: step_scores(copy_root, assignment, student) for student in submissions}
