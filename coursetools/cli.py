@@ -41,7 +41,14 @@ from coursetools.course import data, jupyter_server, kernelspec, scaffold
 from coursetools.course.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.engine.kernel_limits import memory_overcommitted
 from coursetools.student.self_check import run_checks
-from coursetools.workflow import exchange_collect, feedback_runs, manual_grades, samples, validate_assignment
+from coursetools.workflow import (
+    exchange_collect,
+    feedback_runs,
+    manual_grades,
+    samples,
+    stale_tests,
+    validate_assignment,
+)
 from coursetools.workflow.autograde import grade_students
 from coursetools.workflow.collect_folder import collect_path
 from coursetools.workflow.nbgrader_runner import (
@@ -83,8 +90,14 @@ def cmd_release(args) -> None:
     )
 
 
+def stop_if_tests_stale(assignment: str) -> None:
+    if differences := stale_tests.stale_tests(ROOT, assignment):
+        raise CommandError(stale_tests.stale_message(assignment, differences))
+
+
 def cmd_validate(args) -> None:
     assignment = args.assignment
+    stop_if_tests_stale(assignment)
     data.provision()
     result = validate_assignment.validate(assignment, progress=say)
     if result.problems:
@@ -260,6 +273,7 @@ def cmd_autograde(args) -> None:
             f"The gradebook has no tests for {args.assignment} yet: run `./course release` first "
             "(it generates release/ and records the tests in gradebook.db)."
         )
+    stop_if_tests_stale(args.assignment)
     problems = {s: p for s in students if (p := submission_problems(ROOT, args.assignment, s))}
     for student, why in problems.items():
         say(f"  skipping {student}: {'; '.join(why)}")
