@@ -12,6 +12,8 @@ Instructors:
                 with --format canvas|moodle, the LMS's own grade import file filled over its roster
     similarity  reports/<assignment>-similarity.html: pairs of students whose own code is alike
     demo        all of the above on the bundled sample class
+    new-assignment  source/<ID>/: a notebook with one cell of each kind, a plugin stub, its config entry
+    grade       enter a grade by hand (and a comment) for a student's cell, or import a CSV of them
 On a Jupyter server (nbgrader's exchange, README: "Running the course on a Jupyter server"):
     jupyter-setup     the exchange, the students' Jupyter settings, the formgrader for you
     lab               your JupyterLab in the course root, with the formgrader (options go to jupyter lab)
@@ -38,7 +40,7 @@ import nbformat
 import course_config
 from coursetools.classtools import lms_export, similarity
 from coursetools.classtools.class_report import write_class_report, write_course_totals, write_steps_csv
-from coursetools.course import data, jupyter_server, kernelspec
+from coursetools.course import data, jupyter_server, kernelspec, scaffold
 from coursetools.course.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.engine import host_check, sandbox
 from coursetools.engine.kernel_limits import (
@@ -49,7 +51,14 @@ from coursetools.engine.kernel_limits import (
 )
 from coursetools.errors import CommandError
 from coursetools.student.self_check import run_checks
-from coursetools.workflow import exchange_collect, feedback_runs, samples, validate_assignment
+from coursetools.workflow import (
+    exchange_collect,
+    feedback_runs,
+    manual_grades,
+    samples,
+    stale_tests,
+    validate_assignment,
+)
 from coursetools.workflow.autograde import grade_students
 from coursetools.workflow.collect_folder import collect_path
 from coursetools.workflow.nbgrader_runner import nbgrader
@@ -85,8 +94,14 @@ def cmd_release(args) -> None:
     )
 
 
+def stop_if_tests_stale(assignment: str) -> None:
+    if differences := stale_tests.stale_tests(ROOT, assignment):
+        raise CommandError(stale_tests.stale_message(assignment, differences))
+
+
 def cmd_validate(args) -> None:
     assignment = args.assignment
+    stop_if_tests_stale(assignment)
     data.provision()
     result = validate_assignment.validate(assignment, progress=say)
     if result.problems:
@@ -265,6 +280,7 @@ def cmd_autograde(args) -> None:
             f"The gradebook has no tests for {args.assignment} yet: run `./course release` first "
             "(it generates release/ and records the tests in gradebook.db)."
         )
+    stop_if_tests_stale(args.assignment)
     problems = {s: p for s in students if (p := submission_problems(ROOT, args.assignment, s))}
     for student, why in problems.items():
         say(f"  skipping {student}: {'; '.join(why)}")
@@ -465,6 +481,58 @@ def cmd_check(args) -> None:
     say(f"All {len(results)} visible checks pass. The grader also runs hidden checks and recomputes the accuracy.")
 
 
+# Commands that act on one assignment: with several in course_config, --assignment is required.
+ONE_ASSIGNMENT = (
+    "release", "validate", "collect", "autograde", "feedback", "export", "similarity", "publish",
+    "release-feedback", "grade",
+)  # fmt: skip
+
+
+def chosen_assignment(given: str | None) -> str:
+    """The assignment a command acts on: the one given, or the course's only one; never a silent default."""
+    if given is not None:
+        notebooks(given)  # an unknown assignment is named before anything runs
+        return given
+    known = list(course_config.ASSIGNMENTS)
+    if len(known) == 1:
+        return known[0]
+    raise CommandError(f"Which assignment? Give --assignment with one of: {', '.join(known)}.")
+
+
+def cmd_new_assignment(args) -> None:
+    written = scaffold.write(args.id, ROOT, add_to_config=args.add_to_config)
+    for path in written:
+        say(f"wrote {path.relative_to(ROOT)}")
+    if not args.add_to_config:
+        say(f"Add this line at the end of course_config.py:\n  {scaffold.config_entry(args.id)}")
+    say(
+        f"Next: edit source/{args.id}/{args.id}.ipynb (keep each cell's nbgrader metadata), then run "
+        f"`./course release --assignment {args.id}` and `./course validate --assignment {args.id}`."
+    )
+
+
+def cmd_grade(args) -> None:
+    if args.csv:
+        if args.student or args.cell or args.points is not None:
+            raise CommandError("Give either --csv FILE or --student, --cell and --points, not both.")
+        entered = manual_grades.import_csv(ROOT, args.assignment, Path(args.csv))
+    else:
+        missing = [
+            o for o, v in (("--student", args.student), ("--cell", args.cell), ("--points", args.points)) if v is None
+        ]
+        if missing:
+            raise CommandError(
+                f"grade needs --csv FILE, or --student, --cell and --points (missing {', '.join(missing)})."
+            )
+        entered = [manual_grades.enter(ROOT, args.assignment, args.student, args.cell, args.points, args.comment)]
+    for grade in entered:
+        say(f"  {grade}")
+    say(
+        f"Entered {len(entered)} grade(s) by hand for {args.assignment}; run `./course export --assignment "
+        f"{args.assignment}` and `./course feedback --assignment {args.assignment}` to update the reports."
+    )
+
+
 COMMANDS = {
     "data": (cmd_data, "provision the Fashion-MNIST cache"),
     "release": (cmd_release, "generate release/ and check it for leaks"),
@@ -483,6 +551,8 @@ COMMANDS = {
     "check": (cmd_check, "self-check a notebook: run it and report each visible check"),
     "doctor": (cmd_doctor, "what the grading sandbox enforces on this host; non-zero exit if a guarantee is missing"),
     "setup-host": (cmd_setup_host, "as root, once: let a non-root grading account create the kernels' cgroups"),
+    "new-assignment": (cmd_new_assignment, "write source/<ID>/ from a template: every kind of cell, a plugin stub"),
+    "grade": (cmd_grade, "enter grades by hand for a student's cell, or import a CSV of them"),
 }
 
 
@@ -529,6 +599,18 @@ def add_lms_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_grade_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--student", help="the student's id")
+    p.add_argument("--cell", metavar="GRADE_ID", help="the graded cell's grade id (as in the step CSV's columns)")
+    p.add_argument("--points", type=float, help="the points given, from 0 to the cell's maximum")
+    p.add_argument("--comment", help="a comment the student reads in the feedback")
+    p.add_argument(
+        "--csv",
+        metavar="FILE",
+        help=f"import grades by hand: a CSV with columns {', '.join(manual_grades.CSV_COLUMNS)} (comment may be empty)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = CourseArgumentParser(
         prog="python -m coursetools", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -536,11 +618,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (func, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument(
-            "--assignment",
-            default=next(iter(course_config.ASSIGNMENTS)),
-            help=f"assignment id, one of {', '.join(course_config.ASSIGNMENTS)} (default: the first)",
-        )
+        if name in ONE_ASSIGNMENT:
+            p.add_argument(
+                "--assignment",
+                help=f"assignment id, one of {', '.join(course_config.ASSIGNMENTS)} (required when there are several)",
+            )
         if name in ("autograde", "demo"):
             p.add_argument(
                 "--workers",
@@ -573,6 +655,11 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--user", required=True, help="the account that grades (e.g. the JupyterHub grader's)")
         if name == "export":
             add_lms_options(p)
+        if name == "new-assignment":
+            p.add_argument("id", help="the new assignment's id: lowercase letters, digits, underscores")
+            p.add_argument("--add-to-config", action="store_true", help="append its entry to course_config.py")
+        if name == "grade":
+            add_grade_options(p)
         p.set_defaults(func=func)
     args, extra = parser.parse_known_args(argv)
     if args.command == "lab":
@@ -580,7 +667,8 @@ def main(argv: list[str] | None = None) -> int:
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        notebooks(args.assignment)  # an unknown assignment is named before anything runs
+        if args.command in ONE_ASSIGNMENT:
+            args.assignment = chosen_assignment(args.assignment)
         args.func(args)
     except (CommandError, data.DataError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -37,6 +37,9 @@ def wanted_argv() -> list[str]:
         "-m",
         "ipykernel_launcher",
         "--IPKernelApp.capture_fd_output=False",  # C++ library logs stay out of cells
+        # The kernel app's own notices (ipykernel 7 warns of TCP without encryption on every
+        # start) are not the student's: they would fill `./course check`'s report. Errors still show.
+        "--IPKernelApp.log_level=ERROR",
         "-f",
         "{connection_file}",
     ]

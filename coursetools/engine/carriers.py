@@ -7,8 +7,10 @@ Only plain data crosses, as a JSON tree plus side files in a folder:
 | None, bool, int, float, str, list       | JSON                                              |
 | tuple, set, frozenset, dict (any plain  | tagged JSON (`{"$": "tuple", "items": [...]}`),   |
 | keys), bytes, complex, nested           | so tuples stay tuples and keys keep their type    |
-| numpy scalars                           | dtype + value                                     |
-| numpy arrays (not of objects)           | .npy without pickles, memory-mapped when loaded   |
+| numpy scalars                           | dtype + value (numbers), else as a 0-d array      |
+| numpy arrays (not of objects)           | .npy without pickles, memory-mapped when loaded:  |
+|                                         |   any shape, order, strides, byte order and dtype |
+|                                         |   numpy.save keeps without pickling               |
 | Keras models                            | .keras, loaded with safe_mode                     |
 | Keras training histories                | their numbers                                     |
 | modules, classes and functions of the   | their name, imported again by the checker and     |
@@ -48,8 +50,10 @@ class NotCarried(TypeError):
 NOT_CARRIED = {
     "too-many": f"it has more than {MAX_ITEMS:,} elements (a numpy array has no such limit)",
     "too-deep": f"it is nested more than {MAX_DEPTH} levels deep or contains itself",
-    "not-a-number": "it is a numpy value that is not a number",
-    "object-array": "it is a numpy array of Python objects",
+    "object-array": "it is a numpy array (or numpy value) holding Python objects, which the grader "
+    "does not carry because loading them would run code",
+    "array-not-written": "the grader could not write this numpy array for its checking kernel (out of space "
+    "or over the grader's file size limit)",
     "symbolic": "it is a symbolic tensor without values",
     "other-kind": "it is an object of a kind tests cannot read, such as an instance of a class defined "
     "in the notebook, a generator or an iterator",
@@ -60,8 +64,8 @@ NOT_CARRIED = {
 }
 # What tests can read, for messages about what they cannot.
 SUPPORTED_KINDS = (
-    "numbers, booleans, None, strings, bytes, lists, tuples, dicts, sets, numpy numbers and arrays of "
-    "numbers, Keras models built from Keras's own layers, losses, metrics, activations, initializers, "
+    "numbers, booleans, None, strings, bytes, lists, tuples, dicts, sets, numpy values and arrays "
+    "(not of Python objects), Keras models built from Keras's own layers, losses, metrics, activations, initializers, "
     "regularizers and constraints, Keras training histories, and functions"
 )
 
@@ -93,6 +97,9 @@ class Writer:
         self.items += 1
         if self.items > MAX_ITEMS:
             raise NotCarried(NOT_CARRIED["too-many"])
+        np, keras = self.np, self.keras
+        if np is not None and isinstance(value, np.generic):  # before str and float: np.str_, np.float64
+            return self._numpy_scalar(value, label)
         if value is None or isinstance(value, (bool, int, str)):
             return value
         if isinstance(value, float):
@@ -115,11 +122,6 @@ class Writer:
             return {"$": "bytes", "hex": bytes(value).hex()}
         if isinstance(value, complex):
             return {"$": "complex", "real": self.encode(value.real, label), "imag": self.encode(value.imag, label)}
-        np, keras = self.np, self.keras
-        if np is not None and isinstance(value, np.generic):
-            if value.dtype.kind not in "biufc":
-                raise NotCarried(NOT_CARRIED["not-a-number"])
-            return {"$": "npscalar", "dtype": value.dtype.str, "value": self.encode(value.item(), label)}
         if np is not None and isinstance(value, np.ndarray):
             return self._array(value, label)
         if keras is not None and isinstance(value, keras.Model):
@@ -152,19 +154,37 @@ class Writer:
             return self._callable(value)
         raise NotCarried(NOT_CARRIED["other-kind"])
 
+    def _numpy_scalar(self, value, label):
+        """Numbers as dtype + value when Python's own number holds them exactly; any other
+        numpy value (dates, strings, records, long doubles) as a 0-d array."""
+        kind, size = value.dtype.kind, value.dtype.itemsize
+        if kind in "biu" or (kind == "f" and size <= 8) or (kind == "c" and size <= 16):
+            return {"$": "npscalar", "dtype": value.dtype.str, "value": self.encode(value.item(), label)}
+        return {**self._array(self.np.asarray(value), label), "scalar": True}
+
     def _array(self, value, label):
         np = self.np
         if value.dtype.hasobject:
             raise NotCarried(NOT_CARRIED["object-array"])
         import zlib
 
-        array = np.ascontiguousarray(value)
+        # C or Fortran order is kept as it is (numpy.save records it); other strides become C order.
+        array = value if value.flags.c_contiguous or value.flags.f_contiguous else np.ascontiguousarray(value)
         name = _safe_file(label) + f"-{self.files}.npy"
         self.files += 1
-        fingerprint = [array.dtype.str, list(array.shape), zlib.crc32(memoryview(array).cast("B"))]
+        raw = array.ravel(order="K").view(np.uint8)  # no copy: the array's bytes, for any shape and dtype
+        fingerprint = [
+            str(np.lib.format.dtype_to_descr(array.dtype)),
+            list(array.shape),
+            bool(array.flags.f_contiguous and not array.flags.c_contiguous),
+            zlib.crc32(raw),
+        ]
         path = os.path.join(self.folder, name)
         if self.fingerprints.get(path) != fingerprint or not os.path.exists(path):
-            np.save(path, array, allow_pickle=False)
+            try:
+                np.save(path, array, allow_pickle=False)
+            except OSError:
+                raise NotCarried(NOT_CARRIED["array-not-written"]) from None
             self.fingerprints[path] = fingerprint
         return {"$": "array", "file": name}
 
@@ -506,8 +526,12 @@ class Reader:
         if kind == "array":
             import numpy as np
 
-            # Memory-mapped: large arrays cost no copy and tests only read them.
-            return np.load(self._inside(node["file"]), mmap_mode="r", allow_pickle=False)
+            # Memory-mapped: large arrays cost no copy and tests only read them. A plain ndarray
+            # view of the map, so a result is an ndarray as the student's was, not a memmap.
+            array = np.load(self._inside(node["file"]), mmap_mode="r", allow_pickle=False).view(np.ndarray)
+            if array.dtype.hasobject:
+                raise ValueError("an array of objects")
+            return array[()] if node.get("scalar") is True and array.ndim == 0 else array
         if kind == "keras_model":
             import keras
 

@@ -24,7 +24,15 @@ import threading
 import time
 
 from coursetools.engine import faults
-from coursetools.engine.carriers import MAX_PRINTED, NotCarried, Reader, Writer, raise_recorded
+from coursetools.engine.carriers import (
+    MAX_PRINTED,
+    SUPPORTED_KINDS,
+    NotCarried,
+    Reader,
+    Writer,
+    not_carried_reason,
+    raise_recorded,
+)
 from coursetools.engine.faults import Fault
 
 # Where things appear inside the sandboxes.
@@ -103,10 +111,11 @@ class CheckerBridge:
             raise_recorded(tree["raised"], name)
         if "unsupported" in tree:
             entry = tree["unsupported"] if isinstance(tree["unsupported"], dict) else {}
+            # The reason says what it is about the value; the kinds tests read come after, so a
+            # value of a readable kind (an array, say) is never told to be one.
             raise NotCarried(
-                f"`{name}` returned a {str(entry.get('type', 'value'))[:80]}, which the grader cannot carry to its "
-                f"checking kernel ({str(entry.get('reason', ''))[:200]}); return numbers, strings, lists, tuples, "
-                "dicts, sets, numpy arrays or Keras models"
+                f"`{name}` returned a value the grader cannot carry to its checking kernel: "
+                f"{not_carried_reason(entry.get('reason'))}; tests can read {SUPPORTED_KINDS}"
             )
         if "result" in tree:
             try:

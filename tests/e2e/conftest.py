@@ -41,7 +41,7 @@ def graded_ps1(tmp_path_factory):
     """ps1's sample class, the Keras corpus and the honest corpus, graded in one batch of two
     workers with the course's own limits (honest variants train for minutes)."""
     course = make_course_copy(tmp_path_factory.mktemp("ps1") / "course")
-    assert run_cli(course, "release").returncode == 0
+    assert run_cli(course, "release", "--assignment", "ps1").returncode == 0
     release = nbformat.read(course / "release" / "ps1" / NOTEBOOK, as_version=4)
     source = nbformat.read(course / "source" / "ps1" / NOTEBOOK, as_version=4)
     reference = samples.solution_code(source)
@@ -57,7 +57,7 @@ def graded_ps1(tmp_path_factory):
         write(course, case.name, nb)
     for case in HONEST:
         write(course, case.name, samples.fill(release, case.answers(reference)))
-    result = run_cli(course, "autograde", "--workers", "2")
+    result = run_cli(course, "autograde", "--assignment", "ps1", "--workers", "2")
     return course, result
 
 

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 def delivered(graded):
     course, _ = graded
     for command in ("feedback", "export"):
-        result = run_cli(course, command)
+        result = run_cli(course, command, "--assignment", "ps1")
         assert result.returncode == 0, result.stdout + result.stderr
     return course
 

@@ -34,9 +34,13 @@ CASES = {
     "check-a-folder": (["check", "inputs/a-folder"], "is a folder"),
     "check-missing": (["check", "inputs/nothing.ipynb"], "does not exist"),
     "check-no-argument": (["check"], "required: notebook"),
-    "collect-damaged-zip": (["collect", "inputs/downloads"], "is not a zip archive"),
-    "collect-missing": (["collect", "inputs/nothing"], "does not exist"),
-    "collect-empty-folder": (["collect", "inputs/a-folder"], "No submissions found"),
+    "collect-damaged-zip": (["collect", "inputs/downloads", "--assignment", "ps1"], "is not a zip archive"),
+    "collect-missing": (["collect", "inputs/nothing", "--assignment", "ps1"], "does not exist"),
+    "collect-empty-folder": (["collect", "inputs/a-folder", "--assignment", "ps1"], "No submissions found"),
+    "autograde-without-assignment": (["autograde"], "Give --assignment with one of: ps1, ps2"),
+    "grade-without-points": (["grade", "--assignment", "ps1", "--student", "x", "--cell", "y"], "missing --points"),
+    "new-assignment-bad-id": (["new-assignment", "PS 3"], "is not a usable assignment id"),
+    "new-assignment-existing-id": (["new-assignment", "ps2"], "is already an assignment"),
     "release-unknown-assignment": (
         ["release", "--assignment", "ps9"],
         "Unknown assignment 'ps9'. Known assignments: ps1",
@@ -45,13 +49,25 @@ CASES = {
     "autograde-unknown-assignment": (["autograde", "--assignment", "ps9"], "Unknown assignment 'ps9'"),
     "feedback-unknown-assignment": (["feedback", "--assignment", "ps9"], "Unknown assignment 'ps9'"),
     "export-unknown-assignment": (["export", "--assignment", "ps9"], "Unknown assignment 'ps9'"),
-    "autograde-unknown-student": (["autograde", "--student", "nobody"], "No submission of ps1 for: nobody"),
-    "feedback-before-grading": (["feedback"], "autograde --assignment ps1` first"),
-    "publish-before-jupyter-setup": (["publish"], "does not exist: run `./course jupyter-setup` first"),
-    "collect-from-missing-exchange": (["collect"], "does not exist: run `./course jupyter-setup` first"),
-    "release-feedback-before-jupyter-setup": (["release-feedback"], "run `./course jupyter-setup` first"),
+    "autograde-unknown-student": (
+        ["autograde", "--assignment", "ps1", "--student", "nobody"],
+        "No submission of ps1 for: nobody",
+    ),
+    "feedback-before-grading": (["feedback", "--assignment", "ps1"], "autograde --assignment ps1` first"),
+    "publish-before-jupyter-setup": (
+        ["publish", "--assignment", "ps1"],
+        "does not exist: run `./course jupyter-setup` first",
+    ),
+    "collect-from-missing-exchange": (
+        ["collect", "--assignment", "ps1"],
+        "does not exist: run `./course jupyter-setup` first",
+    ),
+    "release-feedback-before-jupyter-setup": (
+        ["release-feedback", "--assignment", "ps1"],
+        "run `./course jupyter-setup` first",
+    ),
     "unknown-command": (["grade-everything"], "invalid choice"),
-    "unknown-option": (["autograde", "--fast"], "unrecognized arguments"),
+    "unknown-option": (["autograde", "--assignment", "ps1", "--fast"], "unrecognized arguments"),
 }
 
 

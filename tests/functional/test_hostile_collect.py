@@ -196,7 +196,10 @@ ZIP_REFUSED = {
 
 def run_collect(course, *source):
     return subprocess.run(
-        [sys.executable, "-m", "coursetools", "collect", *map(str, source)], cwd=course, capture_output=True, text=True
+        [sys.executable, "-m", "coursetools", "collect", "--assignment", "ps1", *map(str, source)],
+        cwd=course,
+        capture_output=True,
+        text=True,
     )
 
 

@@ -48,7 +48,7 @@ def test_collect_from_an_lms_zip(tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         for student in ("alice", "bob"):
             zf.write(EXAMPLES / "reference-solution" / "ps1" / "fashion_mnist.ipynb", f"{student}_fashion_mnist.ipynb")
-    result = cli(course, "collect", str(archive))
+    result = cli(course, "collect", str(archive), "--assignment", "ps1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Collected 2 submission(s) into submitted/: alice, bob" in result.stdout
     for student in ("alice", "bob"):

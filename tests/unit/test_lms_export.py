@@ -59,5 +59,5 @@ def test_a_roster_that_is_not_text_is_a_clear_error(tmp_path):
 
 
 def test_an_lms_format_without_a_roster_is_a_usage_error(capsys):
-    assert cli.main(["export", "--format", "canvas"]) == 1
+    assert cli.main(["export", "--assignment", "ps1", "--format", "canvas"]) == 1
     assert "--format canvas needs --roster FILE" in capsys.readouterr().err
