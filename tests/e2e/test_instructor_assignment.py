@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from coursetools.workflow import samples
-from coursetools.workflow.nbgrader_runner import make_course_copy
+from coursetools.workflow.course_copy import make_course_copy
 from tests.engine_course import run_cli, scores_of
 
 pytestmark = [pytest.mark.e2e]

@@ -17,7 +17,7 @@ from coursetools.course import kernelspec, plugins, scaffold
 from coursetools.course.nbgrader_settings import gradebook_url
 from coursetools.errors import CommandError
 from coursetools.workflow import manual_grades, stale_tests
-from coursetools.workflow.nbgrader_runner import step_scores, total
+from coursetools.workflow.scores import step_scores, total
 
 pytestmark = pytest.mark.unit
 ID = "hw_unit"
