@@ -28,7 +28,9 @@ def table_cell(text: str, limit: int = 400) -> str:
 MATHJAX_IGNORE = "tex2jax_ignore mathjax_ignore"  # MathJax 2's and 3's class for "no TeX in here"
 # Jupyter's table style right-aligns every cell, which runs the points into the text after them.
 LEFT = ' style="text-align: left; vertical-align: top"'
-POINTS = ' style="text-align: center; vertical-align: top; white-space: nowrap; padding: 0 1.5em"'
+POINTS = (
+    ' style="text-align: center; vertical-align: top; white-space: nowrap; padding-left: 1.5em; padding-right: 1.5em"'
+)
 
 
 class FeedbackSummary(Preprocessor):

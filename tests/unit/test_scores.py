@@ -1,17 +1,14 @@
 """The course's one rule for grades still to be entered by hand (coursetools/workflow/scores.py),
 against nbgrader's own gradebook."""
 
-import os
-import sys
 from types import SimpleNamespace
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-from nbgrader.api import Gradebook
 
 from coursetools.course.assignments import heading_titles
-from coursetools.workflow.scores import StepScore, is_pending, notebook_scores, total
+from coursetools.workflow.scores import StepScore, is_pending, total
 
 pytestmark = pytest.mark.unit
 
@@ -37,33 +34,6 @@ def test_totals_count_pending_points_apart():
     steps = [StepScore("nb", "a", 1.0, 1.0), StepScore("nb", "b", None, 2.0), StepScore("nb", "c", 0.5, 1.0)]
     assert total(steps) == (1.5, 4.0, 2.0)
     assert total(steps).pending == 2.0 and [s.shown() for s in steps] == ["1/1", "?/2", "0.5/1"]
-
-
-def test_notebook_scores_read_nbgraders_gradebook(tmp_path, monkeypatch):
-    # nbgrader runs `alembic` by name when it creates a gradebook: the one next to this interpreter
-    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
-        gb.add_assignment("hw")
-        gb.add_notebook("nb", "hw")
-        gb.add_grade_cell("test-a", "nb", "hw", max_score=1, cell_type="code")
-        gb.add_grade_cell("essay", "nb", "hw", max_score=2, cell_type="markdown")
-        gb.add_solution_cell("essay", "nb", "hw")
-        gb.add_grade_cell("essay-2", "nb", "hw", max_score=2, cell_type="markdown")
-        gb.add_student("alice")
-        gb.add_submission("hw", "alice")
-        auto = gb.find_grade("test-a", "nb", "hw", "alice")
-        auto.auto_score, auto.needs_manual_grade = 1.0, False
-        entered = gb.find_grade("essay", "nb", "hw", "alice")
-        entered.manual_score = 0.5  # the flag left set, as nbgrader's API leaves it
-        gb.find_comment("essay", "nb", "hw", "alice").manual_comment = "Name the optimiser. "
-        gb.db.commit()
-        found = notebook_scores(gb, "hw", "nb", "alice")
-    assert found["test-a"] == StepScore("nb", "test-a", 1.0, 1.0, "test-a")
-    assert found["essay"] == StepScore(
-        "nb", "essay", 0.5, 2.0, "essay", by_instructor=True, comment="Name the optimiser."
-    )
-    assert found["essay-2"].needs_manual_grade, "nbgrader's score is 0; nobody graded it"
-    assert total(found.values()) == (1.5, 5.0, 2.0)
 
 
 def test_steps_are_titled_by_the_nearest_heading_above_them():
