@@ -20,7 +20,7 @@ from coursetools.course.assignments import marked_for_student_kernel, notebook_p
 from coursetools.course.plugins import PLUGIN_FILE
 from coursetools.engine.carriers import SUPPORTED_KINDS
 from coursetools.preprocessors.manual_review import could_not_check, fixed_reason
-from coursetools.workflow import leak_checks, samples
+from coursetools.workflow import leak_checks, samples, stale_tests
 from coursetools.workflow.autograde import grade_in_copy
 from coursetools.workflow.course_copy import make_course_copy
 from coursetools.workflow.nbgrader_runner import nbgrader
@@ -60,6 +60,8 @@ def validate(assignment: str, progress=print) -> Validation:
         fresh = generate(copy_root, assignment)
         result.problems += leak_problems(copy_root, assignment, fresh)
         result.problems += leak_checks.stale_release_files(fresh, course_config.COURSE_ROOT / "release" / assignment)
+        if differences := stale_tests.stale_tests(course_config.COURSE_ROOT, assignment):
+            result.problems.append(stale_tests.stale_message(assignment, differences))
         progress("2/3 grading the reference solution and the unchanged release ...")
         source = {n: nbformat.read(notebook_path(copy_root, "source", assignment, n), as_version=4) for n in names}
         released = {n: nbformat.read(notebook_path(copy_root, "release", assignment, n), as_version=4) for n in names}
