@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
+import course_config
 from coursetools.course.assignments import notebooks
 from coursetools.course.nbgrader_settings import gradebook_url
 from coursetools.errors import CommandError
@@ -103,9 +104,18 @@ def _set(gb: Gradebook, assignment: str, student: str, cell: str, points, commen
     return ManualGrade(student, notebook, grade.name, given, float(grade.max_score), comment or None)
 
 
+def _gradebook(root: Path, assignment: str) -> Gradebook:
+    """The course's gradebook; never a new one (opening a missing SQLite file would create it)."""
+    if not course_config.GRADEBOOK_URL and not (Path(root) / "gradebook.db").exists():
+        raise CommandError(
+            f"Nothing is graded yet: run `./course autograde --assignment {assignment}` before grading by hand."
+        )
+    return Gradebook(gradebook_url(Path(root)))
+
+
 def enter(root: Path, assignment: str, student: str, cell: str, points, comment: str | None = None) -> ManualGrade:
     """Give `student` `points` (and a comment) for one graded cell."""
-    with Gradebook(gradebook_url(Path(root))) as gb:
+    with _gradebook(root, assignment) as gb:
         entered = _set(gb, assignment, student, cell, points, comment, f"{student}, {cell}")
         gb.db.commit()
     return entered
@@ -133,7 +143,7 @@ def import_csv(root: Path, assignment: str, path: Path) -> list[ManualGrade]:
         raise CommandError(f"{path} has no grades in it.")
     entered, problems = [], []
     seen = {}
-    with Gradebook(gradebook_url(Path(root))) as gb:
+    with _gradebook(root, assignment) as gb:
         for number, row in enumerate(rows, start=2):  # line 1 holds the column names
             where = f"line {number} ({row.get('student') or '?'}, {row.get('cell') or '?'})"
             key = (row["student"], row["cell"])

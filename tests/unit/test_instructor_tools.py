@@ -174,6 +174,12 @@ def test_a_grade_by_hand_clears_the_pending_flag_and_every_reader_agrees(course)
     assert [s.shown() for s in step_scores(course, ID, "alice")] == ["2/2", "1/1", "1.5/2"]
 
 
+def test_grading_by_hand_before_any_grading_creates_no_gradebook(course):
+    with pytest.raises(CommandError, match="Nothing is graded yet"):
+        manual_grades.enter(course, ID, "alice", "explain", 1)
+    assert not (course / "gradebook.db").exists()
+
+
 def test_a_csv_is_entered_whole_or_not_at_all(course, tmp_path):
     record_release(course)
     good = tmp_path / "good.csv"
