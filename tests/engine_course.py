@@ -8,10 +8,13 @@ released to students.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -38,17 +41,38 @@ def run_cli(course: Path, *args: str, env=None) -> subprocess.CompletedProcess:
 
 
 def make_engine_course(dest: Path, limits: dict | None = None, release: bool = True) -> Path:
-    """A course copy with the engine assignment in source/ and course_config, released."""
+    """A course copy with the engine assignment in source/ and course_config, released.
+
+    A released course is a copy of one released once per test process (the release depends
+    on source/ and the assignment's settings, not on the limits), with `limits` appended to
+    its course_config: every engine module would otherwise pay nbgrader's generate_assignment."""
+    if not release:
+        return unreleased_engine_course(dest, {**LIMITS, **(limits or {})})
+    shutil.copytree(released_template(), dest, symlinks=True)
+    with open(dest / "course_config.py", "a") as config:
+        for key, value in (limits or {}).items():
+            config.write(f"{key} = {value!r}\n")
+    return dest
+
+
+def unreleased_engine_course(dest: Path, settings: dict) -> Path:
     course = make_course_copy(dest)
     shutil.copytree(FOLDER, course / "source" / ASSIGNMENT, ignore=shutil.ignore_patterns("make_notebook.py"))
-    settings = {**LIMITS, **(limits or {})}
     with open(course / "course_config.py", "a") as config:
         config.write(f"\nASSIGNMENTS[{ASSIGNMENT!r}] = {ENTRY!r}\n")
         for key, value in settings.items():
             config.write(f"{key} = {value!r}\n")
-    if release:
-        done = run_cli(course, "release", "--assignment", ASSIGNMENT)
-        assert done.returncode == 0, done.stdout + done.stderr
+    return course
+
+
+@functools.cache
+def released_template() -> Path:
+    """The engine course released with the default LIMITS, made once per test process."""
+    base = Path(tempfile.mkdtemp(prefix="engine-course-template-"))
+    atexit.register(shutil.rmtree, base, ignore_errors=True)
+    course = unreleased_engine_course(base / "course", LIMITS)
+    done = run_cli(course, "release", "--assignment", ASSIGNMENT)
+    assert done.returncode == 0, done.stdout + done.stderr
     return course
 
 

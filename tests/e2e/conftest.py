@@ -10,7 +10,7 @@ from coursetools.course import plugins
 from coursetools.workflow import samples
 from coursetools.workflow.course_copy import make_course_copy
 
-from .corpus import CORPUS
+from .corpus import CORPUS, MODEL_LIMIT_CASES
 from .honest import HONEST
 from .ps2_cases import PS2_CASES
 
@@ -19,6 +19,9 @@ PS2_NOTEBOOK = "improving.ipynb"
 MAX_SCORE = 15
 SAMPLE_CLASS = plugins.sample_class("ps1")
 SAMPLE_SCORES = {student: points for student, (_, points) in SAMPLE_CLASS.items()}
+# The ps1 cases that train longest (Keras' default batch of 32: 8 to 16 times the reference's
+# steps), graded first so the batch does not end with one worker training alone.
+LONGEST_FIRST = ("tutorial-verbatim", "no-batch-size")
 
 
 def run_cli(course, *args, env=None):
@@ -38,14 +41,16 @@ def write(course, student, nb_or_text, name=NOTEBOOK, assignment="ps1"):
 
 @pytest.fixture(scope="session")
 def graded_ps1(tmp_path_factory):
-    """ps1's sample class, the Keras corpus and the honest corpus, graded in one batch of two
-    workers with the course's own limits (honest variants train for minutes)."""
+    """ps1's sample class, the Keras corpus, the model-limit cases and the honest corpus, graded
+    in the session's one ps1 batch of two workers with the course's own limits (honest variants
+    train for minutes): every ps1 case shares one course copy, one release and one autograde."""
     course = make_course_copy(tmp_path_factory.mktemp("ps1") / "course")
     assert run_cli(course, "release", "--assignment", "ps1").returncode == 0
     release = nbformat.read(course / "release" / "ps1" / NOTEBOOK, as_version=4)
     source = nbformat.read(course / "source" / "ps1" / NOTEBOOK, as_version=4)
     reference = samples.solution_code(source)
-    names = [*SAMPLE_CLASS, *(case.name for case in CORPUS), *(case.name for case in HONEST)]
+    cases = [*CORPUS, *MODEL_LIMIT_CASES, *HONEST]
+    names = [*SAMPLE_CLASS, *(case.name for case in cases)]
     assert len(names) == len(set(names)), "a student id is used twice"
 
     for student, (build, _) in SAMPLE_CLASS.items():
@@ -55,9 +60,20 @@ def graded_ps1(tmp_path_factory):
         if case.edit_notebook:
             case.edit_notebook(nb)
         write(course, case.name, nb)
+    for case in MODEL_LIMIT_CASES:
+        write(course, case.name, samples.fill(release, {**reference, "evaluate-model": case.evaluate}))
     for case in HONEST:
         write(course, case.name, samples.fill(release, case.answers(reference)))
-    result = run_cli(course, "autograde", "--assignment", "ps1", "--workers", "2")
+    order = sorted(names, key=lambda name: (name not in LONGEST_FIRST, name))
+    result = run_cli(
+        course,
+        "autograde",
+        "--assignment",
+        "ps1",
+        "--workers",
+        "2",
+        *(arg for name in order for arg in ("--student", name)),
+    )
     return course, result
 
 

@@ -13,9 +13,12 @@ train-model 1, evaluate-model 4.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from coursetools.engine.carriers import NOT_CARRIED
 
 from .cases import Submission, only, reference_with
+from .ps2_cases import POOLING
 
 FIRST_FIVE = ["imports", "load-data", "show-images", "normalize", "one-hot"]  # 7 points
 
@@ -103,5 +106,53 @@ CORPUS = [
         reference_with(train_model=CRAFTED_ARCHIVE),
         expected=10,
         expect_in_outputs=[NOT_CARRIED["model-refused"]],
+    ),
+]
+
+
+# ps1's accuracy step against models that memorise the test images or exceed MAX_PARAMETERS
+# (tests/e2e/test_model_limits_ps1.py). ps1 grades the student's own trained model, so what
+# stops memorisation is the size and layer limits and the training images the grader picks.
+# The reference's answers up to the evaluation; the attack replaces `model` there (after the
+# build, compile and train steps have checked the honest one) and measures it.
+EVALUATE = "test_loss, test_accuracy = model.evaluate(test_x, test_y)"
+
+
+@dataclass
+class ModelLimitCase:
+    name: str
+    why: str
+    evaluate: str  # the answer of the evaluate-model cell
+    expected: int
+    says: str  # in the failed accuracy step's message
+
+
+MODEL_LIMIT_CASES = [
+    ModelLimitCase(
+        "memorises-test-images-and-the-old-fixed-slice",
+        "no training: a nearest-neighbour lookup built from Dense layers holding the test images and the "
+        "first 5,000 training images (the old check's fixed slice), 4x4-averaged: 938k parameters, within "
+        "MAX_PARAMETERS, 100 % on the test images; on the 10,000 training images the grader draws at random "
+        "most are not memorised, so the accuracy step (4 points) is lost",
+        POOLING + "memory = np.concatenate([test_x, train_x[:5000]]).reshape(-1, 784).astype('float32') @ pool\n"
+        "labels = np.concatenate([test_y, train_y[:5000]]).astype('float32')\n"
+        "model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), "
+        "keras.layers.Dense(49, use_bias=False), keras.layers.Dense(len(memory)), "
+        "keras.layers.Activation('softmax'), keras.layers.Dense(10, use_bias=False)])\n"
+        "model.layers[1].set_weights([pool])\n"
+        "model.layers[2].set_weights([2000 * memory.T, -1000 * (memory**2).sum(axis=1)])\n"
+        "model.layers[4].set_weights([labels])\n"
+        "model.compile(loss='categorical_crossentropy', metrics=['accuracy'])\n" + EVALUATE,
+        expected=11,
+        says="better on the test images than on the training images",
+    ),
+    ModelLimitCase(
+        "fifty-million-parameters",
+        "the honest model's accuracy reported, then `model` replaced by one of 50.9M parameters: the "
+        "accuracy step refuses it with the limit before measuring anything",
+        EVALUATE + "\nmodel = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), "
+        "keras.layers.Dense(64000, activation='relu'), keras.layers.Dense(10, activation='softmax')])",
+        expected=11,
+        says="more than MAX_PARAMETERS = 2,000,000",
     ),
 ]
