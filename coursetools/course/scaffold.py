@@ -11,8 +11,8 @@ The example is plain numpy, so it releases, validates and grades in seconds:
 |-------------------|--------------------------------|-------------------------------------------------|
 | settings          | read-only (locked)             | the course's settings, as course_config says    |
 | (no metadata)     | given code                     | data and helpers students may read or change    |
-| one-hot           | autograded answer (solution)   | a function students write                       |
-| test-one-hot      | autograded tests, 2 points     | a visible assert and hidden ones, among them an |
+| encode-labels      | autograded answer (solution)   | a function students write                       |
+| test-encode-labels | autograded tests, 2 points     | a visible assert and hidden ones, among them an |
 |                   |                                |   empty input                                   |
 | scaled            | autograded answer              | a value computed from the given data            |
 | test-scaled       | autograded tests, 1 point      | checks the value against the course's setting   |
@@ -73,7 +73,7 @@ def example_notebook(title: str):
         new_code_cell(
             "def one_hot(labels, n):\n    ### BEGIN SOLUTION\n    labels = np.asarray(labels, dtype=int)\n"
             "    return (labels[:, None] == np.arange(n)).astype(float)\n    ### END SOLUTION",
-            metadata=cell_metadata("one-hot", solution=True),
+            metadata=cell_metadata("encode-labels", solution=True),
         ),
         new_code_cell(
             'assert np.array_equal(one_hot([0, 2], 3), [[1, 0, 0], [0, 0, 1]]), "one_hot([0, 2], 3) is wrong."\n'
@@ -82,7 +82,7 @@ def example_notebook(title: str):
             'assert np.array_equal(one_hot(_labels, 4), np.eye(4)[_labels]), "one_hot gives wrong rows."\n'
             'assert np.shape(one_hot(np.array([], dtype=int), 3)) == (0, 3), "one_hot of no labels should have shape (0, n)."\n'
             "### END HIDDEN TESTS",
-            metadata=cell_metadata("test-one-hot", grade=True, locked=True, points=2),
+            metadata=cell_metadata("test-encode-labels", grade=True, locked=True, points=2),
         ),
         new_markdown_cell(
             "## 2. A value from the data (1 point)\n\nMake `scaled`: the `measurements` divided by their "
@@ -114,7 +114,7 @@ PLUGIN_STUB = '''"""{assignment}'s grading plugin (see coursetools/course/plugin
 
 # Human names of the graded steps: the summary, the self-check, feedback and reports use them.
 STEP_TITLES = {{
-    "test-one-hot": "1. One-hot labels",
+    "test-encode-labels": "1. One-hot labels",
     "test-scaled": "2. A value from the data",
     "explain": "3. In your words",
 }}

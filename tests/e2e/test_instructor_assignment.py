@@ -22,30 +22,30 @@ pytestmark = [pytest.mark.e2e]
 
 ID = "hw_numpy"
 NOTEBOOK = f"{ID}.ipynb"
-POINTS = {"test-one-hot": 2, "test-scaled": 1, "explain": 2}
+POINTS = {"test-encode-labels": 2, "test-scaled": 1, "explain": 2}
 
 # Each submission: answers replaced by grade id, the exact automatic score per step, and why.
 CASES = {
-    "correct": ({}, {"test-one-hot": 2, "test-scaled": 1, "explain": None}, "the reference's answers"),
+    "correct": ({}, {"test-encode-labels": 2, "test-scaled": 1, "explain": None}, "the reference's answers"),
     "honest-different": (
         {
-            "one-hot": "def one_hot(labels, n):\n    return np.eye(n)[np.asarray(labels, dtype=int)]",
+            "encode-labels": "def one_hot(labels, n):\n    return np.eye(n)[np.asarray(labels, dtype=int)]",
             "scaled": "scaled = np.array([m * SCALE / max(measurements) for m in measurements])",
             "explain": "Each class gets its own column; numbers like 2 > 1 would suggest an order.",
         },
-        {"test-one-hot": 2, "test-scaled": 1, "explain": None},
+        {"test-encode-labels": 2, "test-scaled": 1, "explain": None},
         "np.eye rows and a list comprehension compute the same values: honest variety gets full marks",
     ),
     "partial": (
         {
             # Right for every label, but no labels give shape (0,), not (0, n): the hidden test fails.
-            "one-hot": "def one_hot(labels, n):\n    return np.array([[1.0 if i == l else 0.0 for i in range(n)] for l in labels])",
+            "encode-labels": "def one_hot(labels, n):\n    return np.array([[1.0 if i == l else 0.0 for i in range(n)] for l in labels])",
             "explain": "Because it is the format.",
         },
-        {"test-one-hot": 0, "test-scaled": 1, "explain": None},
+        {"test-encode-labels": 0, "test-scaled": 1, "explain": None},
         "the visible check passes but the hidden empty-input check fails; scaled is right",
     ),
-    "unchanged": (None, {"test-one-hot": 0, "test-scaled": 0, "explain": 0}, "the release as handed out"),
+    "unchanged": (None, {"test-encode-labels": 0, "test-scaled": 0, "explain": 0}, "the release as handed out"),
 }
 # Grades by hand: `correct` from the command line, the others from a TA's CSV.
 BY_HAND = {
@@ -89,8 +89,8 @@ def test_the_scaffold_writes_every_cell_kind_and_its_config_entry(course):
     assert kinds == [
         ("code", "settings", None),
         ("code", None, None),
-        ("code", "one-hot", None),
-        ("code", "test-one-hot", 2),
+        ("code", "encode-labels", None),
+        ("code", "test-encode-labels", 2),
         ("code", "scaled", None),
         ("code", "test-scaled", 1),
         ("markdown", "explain", 2),
@@ -213,14 +213,14 @@ def test_a_changed_hidden_test_in_source_stops_autograde_and_validate_until_rele
     path = root / "source" / ID / NOTEBOOK
     original = path.read_text()
     nb = nbformat.read(path, as_version=4)
-    (test,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test-one-hot"]
+    (test,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test-encode-labels"]
     test.source = test.source.replace("_labels = np.array([1, 0, 3, 3])", "_labels = np.array([2, 0, 3, 3])")
     nbformat.write(nb, path)
     try:
         for command in ("autograde", "validate"):
             done = run_cli(root, command, "--assignment", ID)
             assert done.returncode == 1, done.stdout + done.stderr
-            assert "'test-one-hot' of hw_numpy.ipynb changed" in done.stderr
+            assert "'test-encode-labels' of hw_numpy.ipynb changed" in done.stderr
             assert f"Run `./course release --assignment {ID}` first." in done.stderr
     finally:
         path.write_text(original)

@@ -49,14 +49,14 @@ def test_the_scaffold_holds_one_cell_of_each_kind_with_nbgrader_metadata(course)
     }
     assert kinds == {
         "settings": (False, False, True, "code"),
-        "one-hot": (False, True, False, "code"),
-        "test-one-hot": (True, False, True, "code"),
+        "encode-labels": (False, True, False, "code"),
+        "test-encode-labels": (True, False, True, "code"),
         "scaled": (False, True, False, "code"),
         "test-scaled": (True, False, True, "code"),
         "explain": (True, True, False, "markdown"),
     }
     assert any(c.cell_type == "code" and "nbgrader" not in c.metadata for c in nb.cells), "given code"
-    (hidden,) = [c for c in cells if c.metadata.nbgrader.grade_id == "test-one-hot"]
+    (hidden,) = [c for c in cells if c.metadata.nbgrader.grade_id == "test-encode-labels"]
     assert hidden.source.index("### BEGIN HIDDEN TESTS") < hidden.source.index("### END HIDDEN TESTS")
     namespace = {}
     exec(cells[0].source, namespace)  # the locked cell shows the course's settings
@@ -120,7 +120,7 @@ def record_release(root):
             gb.add_source_cell(name, ID, ID, cell_type=cell.cell_type, locked=utils.is_locked(cell), source=cell.source)
         gb.add_student("alice")
         gb.add_submission(ID, "alice")
-        for grade_id, score in (("test-one-hot", 2), ("test-scaled", 0)):
+        for grade_id, score in (("test-encode-labels", 2), ("test-scaled", 0)):
             grade = gb.find_grade(grade_id, ID, ID, "alice")
             grade.auto_score, grade.needs_manual_grade = score, False
         gb.db.commit()
@@ -137,13 +137,13 @@ def test_tests_changed_in_source_after_the_release_are_found(course):
     assert stale_tests.stale_tests(course, ID) == [], "never released: nothing to compare"
     record_release(course)
     assert stale_tests.stale_tests(course, ID) == []
-    edit_cell(course, "test-one-hot", lambda c: setattr(c, "source", c.source.replace("[1, 0, 3, 3]", "[1, 0]")))
+    edit_cell(course, "test-encode-labels", lambda c: setattr(c, "source", c.source.replace("[1, 0, 3, 3]", "[1, 0]")))
     edit_cell(course, "test-scaled", lambda c: c.metadata.nbgrader.update(points=3))
     edit_cell(course, "settings", lambda c: setattr(c, "source", c.source + "\nEXTRA = 1"))
     edit_cell(course, "scaled", lambda c: setattr(c, "source", "scaled = 0"))  # an answer: not restored, not compared
     assert stale_tests.stale_tests(course, ID) == [  # in the notebook's order
         f"'settings' of {ID}.ipynb changed",
-        f"'test-one-hot' of {ID}.ipynb changed",
+        f"'test-encode-labels' of {ID}.ipynb changed",
         f"'test-scaled' of {ID}.ipynb is worth 3 points now",
     ]
     message = stale_tests.stale_message(ID, stale_tests.stale_tests(course, ID))
