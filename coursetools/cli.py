@@ -38,7 +38,7 @@ from pathlib import Path
 import nbformat
 
 import course_config
-from coursetools.classtools import lms_export, similarity
+from coursetools.classtools import lms_export
 from coursetools.classtools.class_report import write_class_report, write_course_totals, write_steps_csv
 from coursetools.course import data, jupyter_server, kernelspec, scaffold
 from coursetools.course.assignments import STUDENT_KERNEL_TAG, notebooks
@@ -385,6 +385,9 @@ def export_to_lms(args) -> None:
 
 
 def cmd_similarity(args) -> None:
+    # imported here: copydetect and matplotlib cost every other command a second of start-up
+    from coursetools.classtools import similarity
+
     if not students_in(ROOT / "submitted", args.assignment):
         raise CommandError(
             f"No submissions of {args.assignment} in submitted/: run `./course collect --assignment {args.assignment}` first."
