@@ -38,7 +38,7 @@ from coursetools.classtools.class_report import write_class_report, write_course
 from coursetools.course import data, jupyter_server, kernelspec
 from coursetools.course.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.engine.kernel_limits import memory_overcommitted
-from coursetools.student.self_check import run_checks
+from coursetools.student.self_check import report_line, run_checks, summary
 from coursetools.workflow import exchange_collect, feedback_runs, samples, validate_assignment
 from coursetools.workflow.autograde import grade_students
 from coursetools.workflow.collect_folder import collect_path
@@ -421,13 +421,11 @@ def cmd_check(args) -> None:
     say(f"Running {path} from top to bottom ...")
     results = run_checks(path)
     for result in results:
-        say(
-            f"  {'PASS' if result.passed else 'FAIL'}  {result.step}" + ("" if result.passed else f": {result.message}")
-        )
-    failed = [r for r in results if not r.passed]
+        say(report_line(result))
+    failed, closing = summary(results)
     if failed:
-        raise CommandError(f"{len(failed)} of {len(results)} checks failed. Fix the first one, then run this again.")
-    say(f"All {len(results)} visible checks pass. The grader also runs hidden checks and recomputes the accuracy.")
+        raise CommandError(closing)
+    say(closing)
 
 
 COMMANDS = {
