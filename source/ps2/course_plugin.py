@@ -25,7 +25,7 @@ SELF_CHECK_NUMBERS = {
     "test-best-epoch": "f'best_epoch = {best_epoch}'",
     "test-improved-model": (
         "f'{model.count_params():,} parameters (at most {MAX_PARAMETERS:,}), "
-        "{len(history.history[\"loss\"])} epochs trained (at most {BUDGET_EPOCHS})'"
+        '{len(history.history["loss"])} epochs trained (at most {BUDGET_EPOCHS})\''
     ),
     "test-improved-accuracy": "f'test accuracy {test_accuracy:.4f}, the bar is {ACCURACY_THRESHOLD}'",
 }
