@@ -86,14 +86,15 @@ print(f"Test accuracy: {test_accuracy:.2%}")"""
 
 
 def _no_dropout(answers):
-    # A deeper model without dropout: as accurate, but not what Part 3 asks.
+    # The ps1 model again with early stopping, no dropout: over the bar (0.827-0.842 over 5 seeds
+    # in benchmarks/README.md), but not what Part 3 asks. (Two hidden layers of 512 without
+    # dropout reached only 0.798 on 5,000 images.)
     return {
         **answers,
         "improved-model": """model = keras.Sequential([
     keras.Input(shape=(28, 28)),
     layers.Flatten(),
-    layers.Dense(512, activation="relu"),
-    layers.Dense(512, activation="relu"),
+    layers.Dense(1024, activation="relu"),
     layers.Dense(10, activation="softmax"),
 ])
 model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
