@@ -1,14 +1,19 @@
 """How close honest solutions come to an assignment's accuracy threshold: `./course benchmark-accuracy`.
 
 ps1: trains the ps1 model as honest students do (the reference; holding out the last
-5,000 training images for validation; Keras' `validation_split=0.1`). ps2: trains the
-improved models of Part 3 (the reference's two dropout layers with early stopping, a
-deeper and a wider variant, and the sample class's model without dropout) on the first
-50,000 training images, validated on the last 10,000. For each candidate setting
-(EPOCHSxBATCH_SIZE) and seed, in this process, it prints the grader's measure (argmax of
-`predict` on the 10,000 test images) as a table with the worst case per setting. An
+5,000 training images for validation; Keras' `validation_split=0.1`). For each candidate
+setting (EPOCHSxBATCH_SIZE) and seed, in this process, it prints the grader's measure (argmax
+of `predict` on the 10,000 test images) as a table with the worst case per setting. An
 assignment's settings must leave every honest variant at least a point above
 ACCURACY_THRESHOLD on every seed (see benchmarks/README.md).
+
+ps2 (`--assignment ps2`): on the course's own subset (the first TRAIN_SIZE training images,
+validated on the last VALIDATION_SIZE), per seed, (1) Part 1: the ps1 model trained for
+LONG_EPOCHS, the epoch of its lowest validation loss and how far the loss has risen since
+(the overfitting a student must see), and (2) Part 3: designs trained as the grader trains
+its copy (BUDGET_EPOCHS at most, early stopping on the validation loss, best weights):
+the ps1 model itself (what the bar is set against), the ps1 model with one Dropout layer
+added, the reference and other honest designs.
 """
 
 from __future__ import annotations
@@ -45,13 +50,104 @@ VARIANTS = {
         "holdout-5000": Variant([(1024, 0.0)], validation="holdout-5000"),
         "validation-split-0.1": Variant([(1024, 0.0)], validation="split-0.1"),
     },
-    "ps2": {
-        "reference-2x512-dropout-0.3-early-stop": Variant([(512, 0.3)] * 2, "last-10000", early_stopping=True),
-        "deeper-3x256-dropout-0.2": Variant([(256, 0.2)] * 3, "last-10000"),
-        "wider-1x1024-dropout-0.5-early-stop": Variant([(1024, 0.5)], "last-10000", early_stopping=True),
-        "sample-no-dropout-2x512-early-stop": Variant([(512, 0.0)] * 2, "last-10000", early_stopping=True),
+    "ps2": {  # Part 3's designs, trained as the grader trains its copy
+        "ps1-model (the bar's baseline; the sample class's no-dropout)": Variant([(1024, 0.0)]),
+        "ps1-model-plus-dropout-0.2": Variant([(1024, 0.2)]),
+        "reference-2x512-dropout-0.5": Variant([(512, 0.5)] * 2),
+        "deeper-3x256-dropout-0.3": Variant([(256, 0.3)] * 3),
+        "2x512-no-dropout": Variant([(512, 0.0)] * 2),
     },
 }
+
+
+def build(variant: Variant):
+    import keras
+
+    layers = [keras.Input(shape=(28, 28)), keras.layers.Flatten()]
+    for units, rate in variant.hidden:
+        layers.append(keras.layers.Dense(units, activation="relu"))
+        if rate:
+            layers.append(keras.layers.Dropout(rate))
+    model = keras.Sequential([*layers, keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def ps2_data(settings):
+    """The course's subset: the first TRAIN_SIZE training images, the last VALIDATION_SIZE, the test set."""
+    import keras
+
+    (train_x, train_y), (test_x, test_y) = keras.datasets.fashion_mnist.load_data()
+    x, y = train_x / 255.0, keras.utils.to_categorical(train_y, 10)
+    n, v = settings["TRAIN_SIZE"], settings["VALIDATION_SIZE"]
+    return (x[:n], y[:n]), (x[-v:], y[-v:]), (test_x / 255.0, test_y)
+
+
+def overfitting_turn(settings, seed, data):
+    """Part 1 on one seed: (best epoch, lowest validation loss, last validation loss, seconds)."""
+    import keras
+    import numpy as np
+
+    (x, y), validation, _ = data
+    keras.utils.set_random_seed(seed)
+    model = build(Variant([(1024, 0.0)]))
+    start = time.perf_counter()
+    losses = model.fit(
+        x, y, validation_data=validation, epochs=settings["LONG_EPOCHS"], batch_size=settings["BATCH_SIZE"], verbose=0
+    ).history["val_loss"]
+    best = int(np.argmin(losses))
+    return best + 1, losses[best], losses[-1], time.perf_counter() - start
+
+
+def trained_like_the_grader(variant, settings, seed, data):
+    """(test accuracy, epochs run, seconds) of `variant` trained as the grader trains its copy."""
+    import keras
+    import numpy as np
+
+    (x, y), validation, (test_x, test_y) = data
+    keras.utils.set_random_seed(seed)
+    model = build(variant)
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings["PATIENCE"], restore_best_weights=True)
+    start = time.perf_counter()
+    history = model.fit(
+        x, y, validation_data=validation, epochs=settings["BUDGET_EPOCHS"], batch_size=settings["BATCH_SIZE"],
+        callbacks=[stop], verbose=0,
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    predicted = np.asarray(model.predict(test_x, verbose=0, batch_size=1000)).argmax(axis=1)
+    return float((predicted == test_y).mean()), len(history.history["loss"]), seconds
+
+
+def main_ps2(seeds: list[int], part: str = "both", designs: list[str] | None = None) -> None:
+    settings = course_config.ASSIGNMENTS["ps2"]["settings"]
+    data = ps2_data(settings)
+    print(
+        f"ps2: TRAIN_SIZE {settings['TRAIN_SIZE']}, VALIDATION_SIZE {settings['VALIDATION_SIZE']}, "
+        f"BATCH_SIZE {settings['BATCH_SIZE']}, LONG_EPOCHS {settings['LONG_EPOCHS']}, BUDGET_EPOCHS "
+        f"{settings['BUDGET_EPOCHS']}, ACCURACY_THRESHOLD {settings['ACCURACY_THRESHOLD']}; seeds {seeds}; "
+        f"{os.cpu_count()} cores\n",
+        flush=True,
+    )
+    print("Part 1: the ps1 model trained for LONG_EPOCHS (validation loss)\n")
+    print("| seed | best epoch | lowest | last | rise since the best | training s |")
+    print("|---|---|---|---|---|---|")
+    for seed in seeds if part != "3" else []:
+        best, lowest, last, seconds = overfitting_turn(settings, seed, data)
+        print(f"| {seed} | {best} | {lowest:.3f} | {last:.3f} | {last / lowest - 1:+.0%} | {seconds:.1f} |", flush=True)
+    print("\nPart 3: designs trained as the grader trains its copy (test accuracy, epochs run)\n")
+    print("| design | accuracy per seed (epochs) | worst | best | median training s |")
+    print("|---|---|---|---|---|")
+    threshold = settings["ACCURACY_THRESHOLD"]
+    for name, variant in VARIANTS["ps2"].items():
+        if part == "1" or (designs and not any(d in name for d in designs)):
+            continue
+        runs = [trained_like_the_grader(variant, settings, seed, data) for seed in seeds]
+        accuracies = [a for a, _, _ in runs]
+        print(
+            f"| {name} | {' '.join(f'{a:.4f} ({e})' for a, e, _ in runs)} | {min(accuracies):.4f} "
+            f"({min(accuracies) - threshold:+.4f}) | {max(accuracies):.4f} | {statistics.median(s for _, _, s in runs):.1f} |",
+            flush=True,
+        )
 
 
 def measure(variant: Variant, epochs: int, batch_size: int, seed: int) -> tuple[float, float]:
@@ -89,7 +185,11 @@ def main() -> None:
     parser.add_argument("--assignment", choices=sorted(VARIANTS), default="ps1")
     parser.add_argument("--settings", nargs="+", help="EPOCHSxBATCH_SIZE (default: the course's)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--part", choices=["1", "3", "both"], default="both", help="ps2: which part to measure")
+    parser.add_argument("--designs", nargs="+", help="ps2: Part 3's designs to train (default: all)")
     args = parser.parse_args()
+    if args.assignment == "ps2":
+        return main_ps2(args.seeds, args.part, args.designs)
     settings = course_config.ASSIGNMENTS[args.assignment]["settings"]
     threshold = settings["ACCURACY_THRESHOLD"]
     epochs = settings.get("EPOCHS", settings.get("BUDGET_EPOCHS"))

@@ -50,7 +50,7 @@ from coursetools.engine.kernel_limits import (
     unenforced_note,
 )
 from coursetools.errors import CommandError
-from coursetools.student.self_check import run_checks
+from coursetools.student.self_check import report_line, run_checks, summary
 from coursetools.workflow import (
     exchange_collect,
     feedback_runs,
@@ -474,13 +474,11 @@ def cmd_check(args) -> None:
     say(f"Running {path} from top to bottom ...")
     results = run_checks(path)
     for result in results:
-        say(
-            f"  {'PASS' if result.passed else 'FAIL'}  {result.step}" + ("" if result.passed else f": {result.message}")
-        )
-    failed = [r for r in results if not r.passed]
+        say(report_line(result))
+    failed, closing = summary(results)
     if failed:
-        raise CommandError(f"{len(failed)} of {len(results)} checks failed. Fix the first one, then run this again.")
-    say(f"All {len(results)} visible checks pass. The grader also runs hidden checks and recomputes the accuracy.")
+        raise CommandError(closing)
+    say(closing)
 
 
 # Commands that act on one assignment: with several in course_config, --assignment is required.

@@ -13,6 +13,8 @@ grading engine calls what it finds there and names no assignment itself:
 | `pictures(insights) -> [(alt, png_base64)]` | nbgrader's feedback | the feedback's pictures            |
 | `SAMPLE_CLASS` {student: (build(answers) -> answers, points)} | `./course samples`, tests | the bundled sample class |
 | `STOCK_BENCHMARK_SETTINGS` {NAME: value} | the benchmark   | stock nbgrader's settings in the locked cells |
+| `SELF_CHECK_NUMBERS` {grade_id: expression} | the student's kernel, | the student's own numbers shown next to |
+|                                   |   in `./course check`  |   each step (never used to grade)          |
 
 The settings that tests read from the course (never from the student) are the
 assignment's `settings` entry in course_config.ASSIGNMENTS.
@@ -80,6 +82,10 @@ def source_headings(assignment: str, notebook: str, root: Path | None = None) ->
 
 
 _headings: dict[tuple[Path, int], dict[str, str]] = {}
+
+
+def self_check_numbers(assignment: str, root: Path | None = None) -> dict[str, str]:
+    return dict(getattr(load(assignment, root), "SELF_CHECK_NUMBERS", {}))
 
 
 def sample_class(assignment: str, root: Path | None = None) -> dict:

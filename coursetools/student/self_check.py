@@ -1,36 +1,93 @@
-"""A student's self-check: run their notebook and say which visible checks pass.
+"""A student's self-check: run their notebook and report every step a student can act on.
 
 `nbgrader validate` prints a similar report but always exits 0 (nbgrader #1908);
-this one exits non-zero when any check fails, so it can gate a submission.
+this one exits non-zero when any check fails, so it can gate a submission. Besides the
+visible checks it names the checks that run only when graded (hidden ones, never shown as
+passed), the answers graded by hand that are still to write, and, next to each step, the
+student's own numbers that the assignment's plugin names (`SELF_CHECK_NUMBERS`).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbgrader import utils
 
 import course_config
 from coursetools.course import plugins
-from coursetools.course.assignments import assignment_of_notebook, is_autograder_test
+from coursetools.course.assignments import assignment_of_notebook
 from coursetools.preprocessors.earlier_failures import EarlierFailures
+
+PASSED, FAILED, WHEN_GRADED, TO_ANSWER, ANSWERED = "pass", "fail", "when graded", "to answer", "answered"
+# The last line the numbers cell prints, so nothing the student printed is mistaken for it.
+NUMBERS_MARKER = "@@self-check-numbers@@"
 
 
 @dataclass
 class CheckResult:
     step: str
-    passed: bool
+    status: str  # one of PASSED, FAILED, WHEN_GRADED, TO_ANSWER, ANSWERED
     message: str
+    numbers: str = ""  # the student's own numbers for this step, when the assignment names some
+
+    @property
+    def passed(self) -> bool:
+        return self.status != FAILED
+
+
+def hidden_only(cell) -> bool:
+    """A test cell whose checks were all removed from the release: it runs only when graded."""
+    return not any(line.strip() and not line.strip().startswith("#") for line in cell.source.splitlines())
+
+
+def unanswered(cell) -> bool:
+    """An answer cell still as released (nbgrader's checksum of the released cell matches)."""
+    checksum = cell.metadata.get("nbgrader", {}).get("checksum")
+    return bool(checksum) and utils.compute_checksum(cell) == checksum
+
+
+def numbers_cell(expressions: dict[str, str]):
+    """A cell that evaluates each expression in the student's kernel and prints the results as JSON."""
+    code = (
+        "import json as _self_check_json\n_self_check_found = {}\n"
+        f"for _self_check_id, _self_check_expression in {expressions!r}.items():\n"
+        "    try:\n"
+        "        _self_check_found[_self_check_id] = str(eval(_self_check_expression))\n"
+        "    except Exception:\n"
+        "        pass\n"
+        f"print({NUMBERS_MARKER!r} + _self_check_json.dumps(_self_check_found))"
+    )
+    return nbformat.v4.new_code_cell(code)
+
+
+def read_numbers(cell) -> dict[str, str]:
+    text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+    for line in reversed(text.splitlines()):
+        if line.startswith(NUMBERS_MARKER):
+            try:
+                found = json.loads(line[len(NUMBERS_MARKER) :])
+            except ValueError:
+                return {}
+            return {str(k): str(v)[:300] for k, v in found.items()} if isinstance(found, dict) else {}
+    return {}
 
 
 def run_checks(path: Path, timeout: int | None = None) -> list[CheckResult]:
-    """Execute the notebook top to bottom in a fresh kernel and report each check cell."""
+    """Execute the notebook top to bottom in a fresh kernel and report each graded step."""
     nb = nbformat.read(path, as_version=4)
+    assignment = assignment_of_notebook(path)
+    expressions = plugins.self_check_numbers(assignment) if assignment else {}
+    if expressions:
+        nb.cells.append(numbers_cell(expressions))
     os.environ.setdefault("KERAS_HOME", str(course_config.KERAS_HOME))
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    for name, value in course_config.KERNEL_ENV.items():
+        os.environ.setdefault(name, value)
     client = NotebookClient(
         nb,
         timeout=timeout or course_config.CELL_TIMEOUT_SECONDS,
@@ -38,16 +95,59 @@ def run_checks(path: Path, timeout: int | None = None) -> list[CheckResult]:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    # The kernel's own stderr holds only log lines (a transport warning, TensorFlow's start-up);
+    # whatever the student's code prints reaches the cells' outputs.
+    client.execute(stderr=subprocess.DEVNULL)
+    numbers = read_numbers(nb.cells.pop()) if expressions else {}
     results = []
-    assignment = assignment_of_notebook(path)
     failures = EarlierFailures()
     for index, cell in enumerate(nb.cells):
         failures.after_cell(cell, index)
-        if not is_autograder_test(cell):
+        if not utils.is_grade(cell):
             continue
         grade_id = cell.metadata["nbgrader"]["grade_id"]
+        step = plugins.step_title(assignment, grade_id, path.stem)
+        if utils.is_solution(cell):  # an answer graded by hand
+            status = TO_ANSWER if unanswered(cell) else ANSWERED
+            results.append(CheckResult(step, status, "graded by your instructor"))
+            continue
         errors = [o for o in cell.outputs if o.output_type == "error"]
-        message = f"{errors[0].ename}: {errors[0].evalue}" if errors else "ok"
-        results.append(CheckResult(plugins.step_title(assignment, grade_id, path.stem), not errors, message))
+        if errors:
+            results.append(
+                CheckResult(step, FAILED, f"{errors[0].ename}: {errors[0].evalue}", numbers.get(grade_id, ""))
+            )
+        elif hidden_only(cell):
+            results.append(CheckResult(step, WHEN_GRADED, "a hidden check: runs when graded"))
+        else:
+            results.append(CheckResult(step, PASSED, "ok", numbers.get(grade_id, "")))
     return results
+
+
+LABELS = {PASSED: "PASS", FAILED: "FAIL", WHEN_GRADED: "LATER", TO_ANSWER: "TODO", ANSWERED: "DONE"}
+DETAILS = {
+    WHEN_GRADED: "runs when graded (a hidden check)",
+    TO_ANSWER: "still to answer; graded by your instructor",
+    ANSWERED: "answered; graded by your instructor",
+}
+
+
+def report_line(result: CheckResult) -> str:
+    """One step of the self-check: its state, its title, why, and the student's own numbers."""
+    detail = result.message if result.status == FAILED else DETAILS.get(result.status)
+    numbers = f"  [yours: {result.numbers}]" if result.numbers else ""
+    return f"  {LABELS[result.status]:<5} {result.step}" + (f": {detail}" if detail else "") + numbers
+
+
+def summary(results: list[CheckResult]) -> tuple[bool, str]:
+    """(whether a visible check failed, the closing sentence of the report)."""
+    checks = [r for r in results if r.status in (PASSED, FAILED)]
+    failed = [r for r in checks if r.status == FAILED]
+    if failed:
+        return True, f"{len(failed)} of {len(checks)} checks failed. Fix the first one, then run this again."
+    later = [r for r in results if r.status == WHEN_GRADED]
+    to_answer = [r.step for r in results if r.status == TO_ANSWER]
+    return False, (
+        f"All {len(checks)} visible checks pass."
+        + (f" {len(later)} hidden check(s) run when graded." if later else "")
+        + (f" Still to answer: {', '.join(to_answer)}." if to_answer else "")
+    )

@@ -12,10 +12,8 @@ from coursetools.workflow.course_copy import make_course_copy
 
 from .corpus import CORPUS, MODEL_LIMIT_CASES
 from .honest import HONEST
-from .ps2_cases import PS2_CASES
 
 NOTEBOOK = "fashion_mnist.ipynb"
-PS2_NOTEBOOK = "improving.ipynb"
 MAX_SCORE = 15
 SAMPLE_CLASS = plugins.sample_class("ps1")
 SAMPLE_SCORES = {student: points for student, (_, points) in SAMPLE_CLASS.items()}
@@ -87,21 +85,3 @@ def graded(graded_ps1):
 def graded_honest(graded_ps1):
     """The honest corpus (graded with the sample class and the Keras corpus)."""
     return graded_ps1
-
-
-@pytest.fixture(scope="session")
-def graded_ps2(tmp_path_factory):
-    """ps2's sample class and its honest and hostile cases, graded, with feedback and reports."""
-    course = make_course_copy(tmp_path_factory.mktemp("ps2") / "course")
-    assert run_cli(course, "release", "--assignment", "ps2").returncode == 0
-    release = nbformat.read(course / "release" / "ps2" / PS2_NOTEBOOK, as_version=4)
-    source = nbformat.read(course / "source" / "ps2" / PS2_NOTEBOOK, as_version=4)
-    reference = samples.solution_code(source)
-    for student, (build, _) in plugins.sample_class("ps2").items():
-        write(course, student, samples.fill(release, build(reference)), name=PS2_NOTEBOOK, assignment="ps2")
-    for case in PS2_CASES:
-        write(course, case.name, samples.fill(release, case.answers(reference)), name=PS2_NOTEBOOK, assignment="ps2")
-    results = {
-        command: run_cli(course, command, "--assignment", "ps2") for command in ("autograde", "feedback", "export")
-    }
-    return course, results

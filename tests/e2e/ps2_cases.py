@@ -37,77 +37,72 @@ for r in range(28):
         pool[r * 28 + c, (r // 4) * 7 + c // 4] = 1 / 16
 """
 
+# Honest variety, several variants per submission where they answer different cells (each
+# grading trains three models, so variants share a submission; a lost step names its cell).
+RANDOM_SPLIT_AND_PANDAS = {
+    "split-validation": "from sklearn.model_selection import train_test_split\n"
+    "train_x, val_x, train_y, val_y = train_test_split(full_train_x, full_train_y, train_size=TRAIN_SIZE, "
+    "test_size=VALIDATION_SIZE, random_state=SEED)",
+    "best-epoch": "import pandas as pd\nlosses = pd.DataFrame(history_long.history)\n"
+    'best_epoch = int(losses["val_loss"].idxmin()) + 1\nprint("best epoch", best_epoch)',
+}
+TF_KERAS_BUILD_MODEL = {
+    "build-model": "import tensorflow as tf\n\n\ndef build_model(hidden_layers, units, dropout_rate):\n"
+    "    model = tf.keras.Sequential()\n    model.add(tf.keras.layers.Flatten())\n"
+    "    for i in range(hidden_layers):\n"
+    "        model.add(tf.keras.layers.Dense(units=units, activation=tf.nn.relu))\n"
+    "        model.add(tf.keras.layers.Dropout(rate=dropout_rate))\n"
+    "    model.add(tf.keras.layers.Dense(10, activation=tf.nn.softmax))\n"
+    "    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=1e-3),\n"
+    "                  loss=tf.keras.losses.CategoricalCrossentropy(),\n"
+    "                  metrics=[tf.keras.metrics.CategoricalAccuracy()])\n"
+    "    return model",
+}
+VALIDATION_SPLIT_IN_PART_ONE = {
+    "train-long": "baseline = keras.Sequential([layers.Flatten(), layers.Dense(1024, activation='relu'),\n"
+    "                          layers.Dense(10, activation='softmax')])\n"
+    "baseline.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+    "history_long = baseline.fit(train_x, train_y, validation_split=0.2, epochs=LONG_EPOCHS, "
+    "batch_size=BATCH_SIZE)",
+}
+
 PS2_CASES = [
     Case(
-        "sklearn-random-split-pandas-best-epoch",
-        "a random validation split with scikit-learn's train_test_split, the best epoch found with pandas",
+        "random-split-tf-keras-own-deeper-design",
+        "honest: a random split with scikit-learn's train_test_split and the best epoch found with pandas (Part 1); "
+        "tf.keras, no Input layer, keyword arguments and loss, optimizer and metric objects in build_model (Part 2); "
+        "its own three-layer model with dropout 0.3, ps1's Flatten(input_shape=...), not build_model, trained for "
+        "BUDGET_EPOCHS without early stopping (Part 3)",
         {
-            "split-validation": "from sklearn.model_selection import train_test_split\n"
-            "x_train, x_val, y_train, y_val = train_test_split(train_x, train_y, test_size=VALIDATION_SIZE, "
-            "random_state=SEED)",
-            "best-epoch": "import pandas as pd\nlosses = pd.DataFrame(history_long.history)\n"
-            'best_epoch = int(losses["val_loss"].idxmin()) + 1\nprint("best epoch", best_epoch)',
-        },
-        expected=13,
-    ),
-    Case(
-        "tf-keras-build-model-with-objects",
-        "tf.keras, no Input layer, keyword arguments and loss, optimizer and metric objects in build_model",
-        {
-            "build-model": "import tensorflow as tf\n\n\ndef build_model(hidden_layers, units, dropout_rate):\n"
-            "    model = tf.keras.Sequential()\n    model.add(tf.keras.layers.Flatten())\n"
-            "    for i in range(hidden_layers):\n"
-            "        model.add(tf.keras.layers.Dense(units=units, activation=tf.nn.relu))\n"
-            "        model.add(tf.keras.layers.Dropout(rate=dropout_rate))\n"
-            "    model.add(tf.keras.layers.Dense(10, activation=tf.nn.softmax))\n"
-            "    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=1e-3),\n"
-            "                  loss=tf.keras.losses.CategoricalCrossentropy(),\n"
-            "                  metrics=[tf.keras.metrics.CategoricalAccuracy()])\n"
-            "    return model",
-        },
-        expected=13,
-    ),
-    Case(
-        "own-deeper-design-without-early-stopping",
-        "its own three-layer model with dropout, not build_model, trained for 10 epochs",
-        {
+            **RANDOM_SPLIT_AND_PANDAS,
+            **TF_KERAS_BUILD_MODEL,
             "improved-model": "model = keras.Sequential([\n    layers.Flatten(input_shape=(28, 28)),\n"
-            '    layers.Dense(256, activation="relu"), layers.Dropout(0.2),\n'
-            '    layers.Dense(256, activation="relu"), layers.Dropout(0.2),\n'
-            '    layers.Dense(256, activation="relu"), layers.Dropout(0.2),\n'
+            '    layers.Dense(256, activation="relu"), layers.Dropout(0.3),\n'
+            '    layers.Dense(256, activation="relu"), layers.Dropout(0.3),\n'
+            '    layers.Dense(256, activation="relu"), layers.Dropout(0.3),\n'
             '    layers.Dense(10, activation="softmax"),\n])\n'
             'model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])\n'
-            "history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=10, batch_size=BATCH_SIZE)"
-            + EVALUATE,
+            "history = model.fit(train_x, train_y, validation_data=(val_x, val_y), epochs=BUDGET_EPOCHS, "
+            "batch_size=BATCH_SIZE)" + EVALUATE,
         },
         expected=13,
     ),
     Case(
-        "l2-and-dropout-early-stop-on-accuracy",
-        "L2 weight decay as well as dropout, early stopping on the validation accuracy",
+        "validation-split-l2-and-dropout",
+        "honest: Part 1 trained with validation_split on train_x instead of validation_data (still validation "
+        "curves); Part 3 with L2 weight decay as well as dropout, early stopping on the validation accuracy",
         {
+            **VALIDATION_SPLIT_IN_PART_ONE,
             "improved-model": "model = keras.Sequential([\n    keras.Input(shape=(28, 28)),\n    layers.Flatten(),\n"
-            '    layers.Dense(512, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-5)),\n'
-            "    layers.Dropout(0.3),\n"
-            '    layers.Dense(512, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-5)),\n'
-            "    layers.Dropout(0.3),\n"
+            '    layers.Dense(512, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-4)),\n'
+            "    layers.Dropout(0.5),\n"
+            '    layers.Dense(512, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-4)),\n'
+            "    layers.Dropout(0.5),\n"
             '    layers.Dense(10, activation="softmax"),\n])\n'
             'model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])\n'
-            'stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=3, restore_best_weights=True)\n'
-            "history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=BUDGET_EPOCHS,\n"
+            'stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=PATIENCE, restore_best_weights=True)\n'
+            "history = model.fit(train_x, train_y, validation_data=(val_x, val_y), epochs=BUDGET_EPOCHS,\n"
             "                    batch_size=BATCH_SIZE, callbacks=[stop], verbose=2)" + EVALUATE,
-        },
-        expected=13,
-    ),
-    Case(
-        "validation-split-in-part-one",
-        "Part 1 trained with validation_split on x_train instead of validation_data (still validation curves)",
-        {
-            "train-long": "baseline = keras.Sequential([layers.Flatten(), layers.Dense(1024, activation='relu'),\n"
-            "                          layers.Dense(10, activation='softmax')])\n"
-            "baseline.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
-            "history_long = baseline.fit(x_train, y_train, validation_split=0.2, epochs=LONG_EPOCHS, "
-            "batch_size=BATCH_SIZE)",
         },
         expected=13,
     ),
@@ -121,22 +116,20 @@ PS2_CASES = [
         expected=9,
     ),
     Case(
-        "trained-beyond-the-budget-then-counters-reset",
-        "attack: a design that needs more than the budget (Adam at a learning rate of 6e-5 reaches the "
-        "threshold after about 20 epochs of BATCH_SIZE) trained with as many weight updates as 40 such epochs "
-        "(BUDGET_EPOCHS epochs of 128 images, cheaper than 40 epochs and within the cell's time limit), then "
-        "the history cut to BUDGET_EPOCHS - 1 epochs and optimizer.iterations rewound; the grader's own copy, "
-        "trained within the budget, stays below the threshold (0.851 on the calibration run): the accuracy "
-        "step's 4 points are lost",
+        "trained-on-all-images-then-recompiled-and-counters-reset",
+        "attack: the reference design trained on all 55,000 training images not held out (eleven times "
+        "TRAIN_SIZE), then recompiled with Adam at a learning rate of 1e-6, its history cut to one epoch and "
+        "optimizer.iterations rewound: the model itself is accurate, but the grader trains a fresh copy "
+        "of the design with the optimizer the model carries, within the budget, on TRAIN_SIZE images, and "
+        "that copy learns almost nothing: the accuracy step's 4 points are lost",
         {
-            "improved-model": "model = build_model(2, 512, 0.3)\n"
-            "model.compile(optimizer=keras.optimizers.Adam(learning_rate=6e-5), loss='categorical_crossentropy', "
+            "improved-model": "model = build_model(2, 512, 0.5)\n"
+            "history = model.fit(full_train_x[:55000], full_train_y[:55000], epochs=2, batch_size=256, verbose=0)\n"
+            "model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-6), loss='categorical_crossentropy', "
             "metrics=['accuracy'])\n"
-            "history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=BUDGET_EPOCHS, "
-            "batch_size=128, verbose=0)\n"
-            "history.history = {key: values[1:] for key, values in history.history.items()}\n"
-            "history.epoch = history.epoch[1:]\n"
-            "model.optimizer.iterations.assign(len(history.epoch) * (len(x_train) // BATCH_SIZE))" + EVALUATE,
+            "history.history = {key: values[-1:] for key, values in history.history.items()}\n"
+            "history.epoch = history.epoch[-1:]\n"
+            "model.optimizer.iterations.assign(len(train_x) // BATCH_SIZE)" + EVALUATE,
         },
         expected=9,
         says="The grader trained a fresh copy of your design",
@@ -149,8 +142,8 @@ PS2_CASES = [
         "but the training images the grader picks at random are mostly not memorised: accuracy step lost",
         {
             "improved-model": POOLING
-            + "memory = np.concatenate([test_x, train_x[:10000]]).reshape(-1, 784).astype('float32') @ pool\n"
-            "labels = np.concatenate([test_y, train_y[:10000]]).astype('float32')\n"
+            + "memory = np.concatenate([test_x, full_train_x[:10000]]).reshape(-1, 784).astype('float32') @ pool\n"
+            "labels = np.concatenate([test_y, full_train_y[:10000]]).astype('float32')\n"
             "model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), "
             "layers.Dense(49, use_bias=False), layers.Dense(len(memory)), layers.Activation('softmax'), "
             "layers.Dropout(0.5), layers.Dense(10, use_bias=False)])\n"
@@ -174,7 +167,7 @@ PS2_CASES = [
             "improved-model": "model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), "
             "layers.Dense(64000, activation='relu'), layers.Dropout(0.3), layers.Dense(10, activation='softmax')])\n"
             "model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
-            "history = model.fit(x_train[:1024], y_train[:1024], epochs=1, batch_size=BATCH_SIZE)" + EVALUATE,
+            "history = model.fit(train_x[:1024], train_y[:1024], epochs=1, batch_size=BATCH_SIZE)" + EVALUATE,
         },
         expected=7,
         says="more than MAX_PARAMETERS = 3,000,000",
@@ -188,7 +181,7 @@ PS2_CASES = [
             "layers.Conv2D(16, 3, activation='relu'), layers.MaxPooling2D(), layers.Flatten(), "
             "layers.Dropout(0.3), layers.Dense(10, activation='softmax')])\n"
             "model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
-            "history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=2, "
+            "history = model.fit(train_x, train_y, validation_data=(val_x, val_y), epochs=2, "
             "batch_size=BATCH_SIZE)" + EVALUATE,
         },
         expected=7,
