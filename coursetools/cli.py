@@ -430,6 +430,29 @@ def cmd_check(args) -> None:
     say(f"All {len(results)} visible checks pass. The grader also runs hidden checks and recomputes the accuracy.")
 
 
+def cmd_serve(args) -> None:
+    from coursetools.service.coordinator import Coordinator
+
+    exchange_root()
+    nbgrader(ROOT, "db", "assignment", "add", args.assignment)  # the gradebook exists before results come
+    coordinator = Coordinator(ROOT, [args.assignment], args.workers, say=say)
+    how = "through the broker" if coordinator.uses_broker else f"with a local pool of {args.workers}"
+    say(f"Serving {args.assignment}: grading each new submission {how} (Ctrl-C stops) ...")
+    coordinator.serve(rounds=args.rounds)
+
+
+def cmd_worker(args) -> None:
+    from coursetools.service import worker
+
+    worker.run(args.workers, args.assignment, args.name)
+
+
+def cmd_queue(args) -> None:
+    from coursetools.service.queue_view import rows
+
+    say("\n".join(rows(ROOT, args.assignment)))
+
+
 COMMANDS = {
     "data": (cmd_data, "provision the Fashion-MNIST cache"),
     "release": (cmd_release, "generate release/ and check it for leaks"),
@@ -446,6 +469,9 @@ COMMANDS = {
     "publish": (cmd_publish, "put the release in nbgrader's exchange for students to fetch"),
     "release-feedback": (cmd_release_feedback, "generate feedback and return it through the exchange"),
     "check": (cmd_check, "self-check a notebook: run it and report each visible check"),
+    "serve": (cmd_serve, "grade each submission as it arrives in the exchange and release its feedback"),
+    "worker": (cmd_worker, "grade submissions from the broker (GRADING_BROKER_URL) on this machine"),
+    "queue": (cmd_queue, "list the submissions taken by `serve`: queued, running, done, failed"),
 }
 
 
@@ -504,13 +530,17 @@ def main(argv: list[str] | None = None) -> int:
             default=next(iter(course_config.ASSIGNMENTS)),
             help=f"assignment id, one of {', '.join(course_config.ASSIGNMENTS)} (default: the first)",
         )
-        if name in ("autograde", "demo"):
+        if name in ("autograde", "demo", "serve", "worker"):
             p.add_argument(
                 "--workers",
                 type=int,
                 default=course_config.GRADING_WORKERS,
                 help=f"submissions graded at once (default: {course_config.GRADING_WORKERS})",
             )
+        if name == "serve":
+            p.add_argument("--rounds", type=int, help=argparse.SUPPRESS)  # the tests' bounded runs
+        if name == "worker":
+            p.add_argument("--name", help="this worker's name in the queue (default: grader-<pid>@<host>)")
         if name == "autograde":
             p.add_argument("--student", action="append", help="grade only this student (repeatable)")
         if name == "collect":
