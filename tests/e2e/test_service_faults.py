@@ -12,7 +12,7 @@ import nbformat
 import psutil
 import pytest
 
-from tests.engine_course import run_cli, scores_of, submission
+from tests.engine_course import reference_answers, run_cli, scores_of, submission
 from tests.service_course import (
     Redis,
     course_copy,
@@ -105,28 +105,34 @@ def grading_child(worker):
 
 
 def test_worker_killed_mid_grading_is_graded_by_another_worker_and_recorded_once(service):
-    """SIGKILL the process grading a submission: acks_late + reject_on_worker_lost put the task back,
-    the other worker grades it; the gradebook has it once, with the reference's full marks."""
-    first = service.worker("first")
-    put_in_inbound(service.course, "s01")
+    """SIGKILL the process grading a submission (its machine leaving the queue first): acks_late and
+    reject_on_worker_lost put the task back, the other worker grades it; the gradebook has it once,
+    with the reference's full marks (the honest answer takes 12 s, a window to kill it in)."""
+    workers = {"first": service.worker("first"), "second": service.worker("second")}
+    for name in workers:
+        wait_for(lambda n=name: "ready." in (service.folder / f"{n}.log").read_text(), f"{name} to be ready")
+    slow = "import time\ntime.sleep(12)\n" + reference_answers(service.course)["squares"]
+    put_in_inbound(service.course, "s01", squares=slow)
     service.serve()
-    wait_for(lambda: service.states().get("s01") == "running", "s01 to be graded on the first worker")
-    service.worker("second")
-    wait_for(lambda: "ready" in (service.folder / "second.log").read_text(), "the second worker to be ready")
-    # the first machine goes away: it takes no more work, and the process grading dies mid-grading
-    done = run_cli(service.course, "queue", "--assignment", "engine")
-    assert "first@test" in done.stdout, done.stdout
-    stop_consuming(service, "first@test")
-    for child in grading_child(first):
+    wait_for(lambda: service.states().get("s01") == "running", "s01 to be graded")
+    shown = run_cli(service.course, "queue", "--assignment", "engine").stdout
+    killed = next(name for name in workers if f"{name}@test" in shown)
+    other = next(name for name in workers if name != killed)
+    stop_consuming(service, f"{killed}@test")
+    children = grading_child(workers[killed])
+    assert children, "no grading process to kill"
+    for child in children:
         child.send_signal(signal.SIGKILL)
     wait_for(lambda: service.all_in("done", "failed"), "s01 to be graded again")
-    assert jobs(service.course)
     ((state, problem),) = jobs(service.course).values()
     assert (state, problem) == ("done", None)
     assert scores_of(service.course, ["s01"])["s01"] == FULL
-    assert list(service.gradings().values()) == [1]  # finished once, by the second worker
-    assert "second@test" in (service.folder / "second.log").read_text()
-    assert "succeeded" in (service.folder / "second.log").read_text()
+    assert list(service.gradings().values()) == [1]  # finished once in all
+    assert SUCCEEDED.search((service.folder / f"{other}.log").read_text()), "not graded by the other worker"
+    assert "exited with 'signal 9 (SIGKILL)'" in (service.folder / f"{killed}.log").read_text()
+    assert re.search(
+        rf"^done +s01 .*{other}@test", run_cli(service.course, "queue", "--assignment", "engine").stdout, re.MULTILINE
+    )
 
 
 def stop_consuming(service, worker_name):
