@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import shutil
 import signal
 import socket
@@ -21,7 +22,8 @@ from pathlib import Path
 
 from tests.engine_course import ASSIGNMENT, NOTEBOOK, make_engine_course, submission
 
-WAIT_SECONDS = 240  # every wait in these tests ends; a grading of the engine assignment takes seconds
+WAIT_SECONDS = 240  # every wait in these tests ends; a grading takes seconds (more on a busy machine)
+SUCCEEDED = re.compile(r"Task coursetools\.grade\[([0-9a-f-]+)\] succeeded")  # a worker's log line per grading
 SERVICE_SETTINGS = {"SERVE_POLL_SECONDS": 0.3, "GRADING_PROCESS_MARGIN_SECONDS": 30, "GRADING_MAX_ATTEMPTS": 2}
 
 
@@ -64,6 +66,7 @@ def put_in_inbound(course: Path, student: str, nb=None, **answers) -> str:
     folder.mkdir()
     nbformat.write(nb if nb is not None else submission(course, **answers), folder / f"{NOTEBOOK}.ipynb")
     (folder / "timestamp.txt").write_text(now.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    (folder / "submission_secret.txt").write_text(uuid.uuid4().hex)  # nbgrader submit's, for feedback
     return name
 
 
@@ -124,6 +127,63 @@ class Redis:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=20)
+
+
+class Service:
+    """A broker, a coordinator's course and any number of worker machines' courses, all stopped at the end."""
+
+    def __init__(self, template: Path, folder: Path, bind: str = "127.0.0.1"):
+        self.template, self.folder = template, folder
+        self.redis = Redis(folder / "redis", bind=bind).start()
+        self.env = {"COURSE_BROKER_URL": self.redis.url}
+        self.course = course_copy(template, folder / "coordinator")
+        self.processes = []
+        self.coordinator = None
+
+    def serve(self):
+        self.coordinator = start(
+            self.course, "serve", "--assignment", "engine", log=self.folder / "serve.log", env=self.env
+        )
+        self.processes.append(self.coordinator)
+        return self.coordinator
+
+    def worker(self, name, extra="", prefix=None):
+        course = course_copy(self.template, self.folder / name, extra=extra)
+        process = start(
+            course,
+            "worker",
+            "--assignment",
+            "engine",
+            "--workers",
+            "1",
+            "--name",
+            f"{name}@test",
+            log=self.folder / f"{name}.log",
+            env=self.env,
+            prefix=prefix,
+        )
+        self.processes.append(process)
+        return process
+
+    def states(self):
+        return {key.split("+")[0]: state for key, (state, _) in jobs(self.course).items()}
+
+    def all_in(self, *states):
+        found = self.states()
+        return found and all(state in states for state in found.values())
+
+    def gradings(self):
+        """task id -> how many times a worker finished grading it, over every worker's log."""
+        counts = {}
+        for log in self.folder.glob("*.log"):
+            for task in SUCCEEDED.findall(log.read_text(errors="replace")):
+                counts[task] = counts.get(task, 0) + 1
+        return counts
+
+    def close(self):
+        for process in self.processes:
+            stop(process, signal.SIGKILL)
+        self.redis.kill()
 
 
 def wait_for(condition, what: str, seconds: float = WAIT_SECONDS, every: float = 0.3):

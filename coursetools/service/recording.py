@@ -13,6 +13,7 @@ from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 
 from coursetools.course.nbgrader_settings import gradebook_url
+from coursetools.workflow.exchange_collect import SOURCE_FILE
 
 
 def record(root: Path, assignment: str, student: str, result: dict) -> None:
@@ -21,12 +22,11 @@ def record(root: Path, assignment: str, student: str, result: dict) -> None:
     autograded = root / "autograded" / student / assignment
     staged = autograded.with_name(f".{assignment}.recording")
     shutil.rmtree(staged, ignore_errors=True)
-    staged.mkdir(parents=True)
+    # the submission's other files (timestamp.txt, submission_secret.txt, data), as nbgrader's autograde copies them
+    shutil.copytree(submitted, staged, symlinks=True, ignore=shutil.ignore_patterns(SOURCE_FILE))
     for name, text in result["graded"].items():
         (staged / f"{name}.ipynb").write_text(text)
     timestamp = submitted / "timestamp.txt"
-    if timestamp.is_file():
-        shutil.copy(timestamp, staged / "timestamp.txt")
     shutil.rmtree(autograded, ignore_errors=True)
     staged.rename(autograded)
     with Gradebook(gradebook_url(root)) as gb:

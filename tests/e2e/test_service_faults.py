@@ -14,12 +14,11 @@ import pytest
 
 from tests.engine_course import reference_answers, run_cli, scores_of, submission
 from tests.service_course import (
-    Redis,
-    course_copy,
+    SUCCEEDED,
+    Service,
     jobs,
     put_in_inbound,
     released_engine_course,
-    start,
     stop,
     wait_for,
 )
@@ -28,68 +27,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 FULL = {"test-squares": 1.0, "test-values": 1.0, "test-normalize": 2.0, "reflection": None}
 WRONG_NORMALIZE = {**FULL, "test-normalize": 0.0}
-SUCCEEDED = re.compile(r"Task coursetools\.grade\[([0-9a-f-]+)\] succeeded")
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     return released_engine_course(tmp_path_factory.mktemp("service") / "template")
-
-
-class Service:
-    """A broker, a coordinator's course and any number of worker machines' courses, all stopped at the end."""
-
-    def __init__(self, template, folder):
-        self.template, self.folder = template, folder
-        self.redis = Redis(folder / "redis").start()
-        self.env = {"COURSE_BROKER_URL": self.redis.url}
-        self.course = course_copy(template, folder / "coordinator")
-        self.processes = []
-        self.coordinator = None
-
-    def serve(self):
-        self.coordinator = start(
-            self.course, "serve", "--assignment", "engine", log=self.folder / "serve.log", env=self.env
-        )
-        self.processes.append(self.coordinator)
-        return self.coordinator
-
-    def worker(self, name, extra=""):
-        course = course_copy(self.template, self.folder / name, extra=extra)
-        process = start(
-            course,
-            "worker",
-            "--assignment",
-            "engine",
-            "--workers",
-            "1",
-            "--name",
-            f"{name}@test",
-            log=self.folder / f"{name}.log",
-            env=self.env,
-        )
-        self.processes.append(process)
-        return process
-
-    def states(self):
-        return {key.split("+")[0]: state for key, (state, _) in jobs(self.course).items()}
-
-    def all_in(self, *states):
-        found = self.states()
-        return found and all(state in states for state in found.values())
-
-    def gradings(self):
-        """task id -> how many times a worker finished grading it, over every worker's log."""
-        counts = {}
-        for log in self.folder.glob("*.log"):
-            for task in SUCCEEDED.findall(log.read_text(errors="replace")):
-                counts[task] = counts.get(task, 0) + 1
-        return counts
-
-    def close(self):
-        for process in self.processes:
-            stop(process, signal.SIGKILL)
-        self.redis.kill()
 
 
 @pytest.fixture
@@ -195,6 +137,8 @@ def test_coordinator_killed_and_restarted_grades_each_submission_once_and_refuse
     assert set(service.gradings().values()) == {1} and len(service.gradings()) == 4
     scores = scores_of(service.course, ["s01", "s02", "s03", "s04"])
     assert scores == {"s01": FULL, "s02": FULL, "s03": FULL, "s04": WRONG_NORMALIZE}
+    feedback = service.course / "exchange" / "dl-intro" / "feedback"
+    wait_for(lambda: len(list(feedback.glob("*.html"))) == 4, "each student's feedback in the exchange")
     assert nbformat.read(service.course / "autograded" / "s04" / "engine" / "warmup.ipynb", as_version=4).cells, (
         "the graded notebook the worker returned is in autograded/"
     )
