@@ -5,7 +5,10 @@ the queue of its own course version and refuses to start when the coordinator's 
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
+import time
 
 import course_config
 from coursetools.course import data
@@ -30,6 +33,7 @@ def run(concurrency: int, assignment: str, name: str | None = None) -> None:
         raise CommandError(f"This worker is refused: {why}.")
     grading.template(course_config.COURSE_ROOT, assignment)  # before any task: the others' come on first use
     node = name or f"grader-{os.getpid()}@{socket.gethostname()}"
+    threading.Thread(target=_watch_coordinator, args=(app, version), daemon=True).start()
     print(
         f"Worker {node}: course {version['commit'][:12]}/{version['content']}, queue {queue_name(version)}", flush=True
     )
@@ -50,3 +54,21 @@ def run(concurrency: int, assignment: str, name: str | None = None) -> None:
             "--without-mingle",
         ]
     )
+
+
+WATCH_SECONDS = 5
+
+
+def _watch_coordinator(app, version: dict) -> None:
+    """A coordinator started later at another version sends its tasks to another queue: this
+    worker would wait for nothing. It says why and stops (a warm shutdown: a grading under way ends)."""
+    while True:
+        time.sleep(WATCH_SECONDS)
+        try:
+            theirs = announced(app)
+        except Exception:  # the broker restarting: look again later
+            continue
+        if theirs and (why := version_mismatch(version, theirs)):
+            print(f"error: This worker is refused: {why}.", flush=True)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
