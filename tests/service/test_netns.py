@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from tests.engine_course import run_cli, scores_of
-from tests.service_course import Service, jobs, put_in_inbound, released_engine_course, wait_for
+from tests.service_course import Service, jobs, put_in_inbound, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -47,8 +47,7 @@ def reaches(namespace: str, host: str, port: int) -> bool:
     return done.returncode == 0
 
 
-def test_a_worker_in_its_own_network_namespace_grades_through_the_broker_by_ip(namespace, tmp_path):
-    template = released_engine_course(tmp_path / "template")
+def test_a_worker_in_its_own_network_namespace_grades_through_the_broker_by_ip(namespace, template, tmp_path):
     service = Service(template, tmp_path / "run", bind=f"127.0.0.1 {HOST_ADDRESS}")
     try:
         # the worker's machine sees the broker only at its address on the link, not on its own loopback

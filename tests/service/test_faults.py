@@ -18,7 +18,6 @@ from tests.service_course import (
     Service,
     jobs,
     put_in_inbound,
-    released_engine_course,
     stop,
     wait_for,
 )
@@ -27,11 +26,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 FULL = {"test-squares": 1.0, "test-values": 1.0, "test-normalize": 2.0, "reflection": None}
 WRONG_NORMALIZE = {**FULL, "test-normalize": 0.0}
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return released_engine_course(tmp_path_factory.mktemp("service") / "template")
 
 
 @pytest.fixture
