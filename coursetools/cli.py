@@ -18,6 +18,10 @@ On a Jupyter server (nbgrader's exchange, README: "Running the course on a Jupyt
     publish           put release/<assignment> in the exchange for students to fetch
     collect           with no source: take the students' latest submissions from the exchange
     release-feedback  generate feedback and return it through the exchange
+Grading on submit (README: "Grading on submit and on many machines"):
+    serve       grade each new submission in the exchange, record it, release its feedback
+    worker      grade tasks from the broker (GRADING_BROKER_URL) on this machine
+    queue       the submissions serve took: queued, running, done, failed, phase times
 Students:
     check       run a notebook and report each visible check (non-zero exit if one fails)
 """
