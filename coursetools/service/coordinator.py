@@ -25,6 +25,7 @@ from coursetools.service.recording import record
 from coursetools.service.settings import (
     broker_url,
     course_version,
+    max_attempts,
     poll_seconds,
     queue_name,
     submission_max_bytes,
@@ -47,25 +48,31 @@ def task_id(key: str) -> str:
 
 
 class LocalPool:
-    """Without a broker: the coordinator's own pool of GRADING_WORKERS grades, in this machine's sandbox."""
+    """Without a broker: the coordinator's own pool of GRADING_WORKERS grades, in this machine's sandbox,
+    with the same bound on attempts as the Celery task (GRADING_MAX_ATTEMPTS)."""
 
     def __init__(self, root: Path, workers: int):
         self.root, self.workers = root, workers
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
-        self.running: dict[str, Future] = {}
+        self.running: dict[str, tuple[dict, int, Future]] = {}  # key -> (job, attempt, its grading)
 
-    def send(self, job: dict) -> None:
-        self.running[job["key"]] = self.pool.submit(grading.grade, job, self.root, self.workers)
+    def send(self, job: dict, attempt: int = 1) -> None:
+        self.running[job["key"]] = (job, attempt, self.pool.submit(grading.grade, job, self.root, self.workers))
 
     def status(self, key: str) -> tuple[str, dict | str | None]:
-        future = self.running.get(key)
-        if future is None:
+        if key not in self.running:
             return "lost", None  # sent before this coordinator started: send again
+        job, attempt, future = self.running[key]
         if not future.done():
             return "running", {"hostname": "local"}
         del self.running[key]
         error = future.exception()
-        return ("done", future.result()) if error is None else ("failed", str(error))
+        if error is None:
+            return "done", future.result()
+        if isinstance(error, grading.GradingFailed) and attempt < max_attempts():
+            self.send(job, attempt + 1)
+            return "running", {"hostname": "local"}
+        return "failed", f"{error} (after {attempt} attempts)"
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
