@@ -145,8 +145,17 @@ GRADING_PROCESS_MEMORY_MB = 2048
 GRADING_PROCESS_MARGIN_SECONDS = 300
 # Gradebook: None is nbgrader's SQLite file in the course root. For a class graded on
 # several machines, a shared PostgreSQL URL, e.g. "postgresql+psycopg2://grader@dbhost/dl_intro"
-# (see README: "Grading on several machines").
+# (see README: "Grading on submit and on many machines").
 GRADEBOOK_URL = None
+# Grading on submit (`./course serve`, README: "Grading on submit and on many machines"):
+# None grades with the local pool of GRADING_WORKERS; a Redis URL, e.g. "redis://10.0.0.1:6379/0",
+# grades through Celery on every `./course worker` reading it. A submission whose grading process
+# fails or dies is tried at most GRADING_MAX_ATTEMPTS times in all, then shown as failed.
+# Per assignment, ASSIGNMENTS[<id>]["on_submit"] = {"due": "2026-12-14T23:59:00+00:00",
+# "feedback_before_due": "all" or "none", "daily_limit": 5} (every key optional).
+GRADING_BROKER_URL = None
+GRADING_MAX_ATTEMPTS = 3
+SERVE_POLL_SECONDS = 2.0  # how often `./course serve` looks at the exchange and the queue
 # `./course collect` of LMS downloads (nbgrader zip_collect): files named <student>_<notebook>.
 # nbgrader matches it against the whole path of each extracted file.
 SUBMISSION_FILENAME_PATTERN = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[^/]+\.ipynb)$"

@@ -23,6 +23,10 @@ On a Jupyter server (nbgrader's exchange, README: "Running the course on a Jupyt
 The host:
     doctor      what the grading sandbox enforces here, each guarantee with its reason and fix
     setup-host  as root, once: delegate the kernels' cgroups to a non-root grading account
+Grading on submit (README: "Grading on submit and on many machines"):
+    serve       grade each new submission in the exchange, record it, release its feedback
+    worker      grade tasks from the broker (GRADING_BROKER_URL) on this machine
+    queue       the submissions serve took: queued, running, done, failed, phase times
 Students:
     check       run a notebook and report each visible check (non-zero exit if one fails)
 """
@@ -484,7 +488,7 @@ def cmd_check(args) -> None:
 # Commands that act on one assignment: with several in course_config, --assignment is required.
 ONE_ASSIGNMENT = (
     "release", "validate", "collect", "autograde", "feedback", "export", "similarity", "publish",
-    "release-feedback", "grade",
+    "release-feedback", "grade", "serve", "worker", "queue",
 )  # fmt: skip
 
 
@@ -533,6 +537,29 @@ def cmd_grade(args) -> None:
     )
 
 
+def cmd_serve(args) -> None:
+    from coursetools.service.coordinator import Coordinator
+
+    exchange_root()
+    nbgrader(ROOT, "db", "assignment", "add", args.assignment)  # the gradebook exists before results come
+    coordinator = Coordinator(ROOT, [args.assignment], args.workers, say=say)
+    how = "through the broker" if coordinator.uses_broker else f"with a local pool of {args.workers}"
+    say(f"Serving {args.assignment}: grading each new submission {how} (Ctrl-C stops) ...")
+    coordinator.serve(rounds=args.rounds)
+
+
+def cmd_worker(args) -> None:
+    from coursetools.service import worker
+
+    worker.run(args.workers, args.assignment, args.name)
+
+
+def cmd_queue(args) -> None:
+    from coursetools.service.queue_view import rows
+
+    say("\n".join(rows(ROOT, args.assignment)))
+
+
 COMMANDS = {
     "data": (cmd_data, "provision the Fashion-MNIST cache"),
     "release": (cmd_release, "generate release/ and check it for leaks"),
@@ -553,6 +580,9 @@ COMMANDS = {
     "setup-host": (cmd_setup_host, "as root, once: let a non-root grading account create the kernels' cgroups"),
     "new-assignment": (cmd_new_assignment, "write source/<ID>/ from a template: every kind of cell, a plugin stub"),
     "grade": (cmd_grade, "enter grades by hand for a student's cell, or import a CSV of them"),
+    "serve": (cmd_serve, "grade each submission as it arrives in the exchange and release its feedback"),
+    "worker": (cmd_worker, "grade submissions from the broker (GRADING_BROKER_URL) on this machine"),
+    "queue": (cmd_queue, "list the submissions taken by `serve`: queued, running, done, failed"),
 }
 
 
@@ -623,13 +653,17 @@ def main(argv: list[str] | None = None) -> int:
                 "--assignment",
                 help=f"assignment id, one of {', '.join(course_config.ASSIGNMENTS)} (required when there are several)",
             )
-        if name in ("autograde", "demo"):
+        if name in ("autograde", "demo", "serve", "worker"):
             p.add_argument(
                 "--workers",
                 type=int,
                 default=course_config.GRADING_WORKERS,
                 help=f"submissions graded at once (default: {course_config.GRADING_WORKERS})",
             )
+        if name == "serve":
+            p.add_argument("--rounds", type=int, help=argparse.SUPPRESS)  # the tests' bounded runs
+        if name == "worker":
+            p.add_argument("--name", help="this worker's name in the queue (default: grader-<pid>@<host>)")
         if name == "autograde":
             p.add_argument("--student", action="append", help="grade only this student (repeatable)")
         if name == "collect":

@@ -2,7 +2,7 @@
 
 Each student is graded by its own `nbgrader autograde --student` process (sandboxed by
 nbgrader_config.py), so one student's failure never stops the others; the same unit
-scales out to several machines (README: "Grading on several machines"). That process
+scales out to several machines (README: "Grading on submit and on many machines"). That process
 has limits of its own, like the kernels it starts (limits.py): GRADING_PROCESS_MEMORY_MB
 and a wall-clock limit of NOTEBOOK_TIMEOUT_SECONDS + GRADING_PROCESS_MARGIN_SECONDS, so
 whatever slips past the grader's own bounds fails that student only, with the reason.

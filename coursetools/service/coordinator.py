@@ -1,0 +1,254 @@
+"""`./course serve`: grade each submission as it arrives.
+
+Each round it collects every assignment's latest submissions from the exchange's inbound
+folder through the hardened collect (workflow/exchange_collect.py), records each new
+timestamped submission once in the job store (jobs.py; its key is the exchange folder, so the
+same submission is never taken twice, even across restarts), hands it to the grading backend,
+records finished results in the gradebook (recording.py: the coordinator alone writes it) and
+releases the student's feedback through the exchange. Everything it needs to resume is in the
+job store, the collected folders and the broker, so a coordinator killed at any point and
+started again finishes what was open and takes nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import course_config
+from coursetools.service import grading, payload
+from coursetools.service.jobs import OPEN, JobStore
+from coursetools.service.recording import record
+from coursetools.service.settings import (
+    broker_url,
+    course_version,
+    max_attempts,
+    poll_seconds,
+    queue_name,
+    submission_max_bytes,
+)
+from coursetools.workflow import exchange_collect
+from coursetools.workflow.exchange_collect import SOURCE_FILE
+from coursetools.workflow.nbgrader_runner import nbgrader
+from coursetools.workflow.safe_copy import TIMESTAMP_FORMAT
+
+JOBS_FILE = "service.db"
+NAMESPACE = uuid.UUID("6f1d2c1e-2f0b-4c55-9a55-3f3f1b8f9e21")  # task ids derived from submissions
+
+
+def job_store(root: Path) -> JobStore:
+    return JobStore(Path(root) / JOBS_FILE)
+
+
+def task_id(key: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, key))
+
+
+class LocalPool:
+    """Without a broker: the coordinator's own pool of GRADING_WORKERS grades, in this machine's sandbox,
+    with the same bound on attempts as the Celery task (GRADING_MAX_ATTEMPTS)."""
+
+    def __init__(self, root: Path, workers: int):
+        self.root, self.workers = root, workers
+        self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        self.running: dict[str, tuple[dict, int, Future]] = {}  # key -> (job, attempt, its grading)
+
+    def send(self, job: dict, attempt: int = 1) -> None:
+        self.running[job["key"]] = (job, attempt, self.pool.submit(grading.grade, job, self.root, self.workers))
+
+    def status(self, key: str) -> tuple[str, dict | str | None]:
+        if key not in self.running:
+            return "lost", None  # sent before this coordinator started: send again
+        job, attempt, future = self.running[key]
+        if not future.done():
+            return "running", {"hostname": "local"}
+        del self.running[key]
+        error = future.exception()
+        if error is None:
+            return "done", future.result()
+        if isinstance(error, grading.GradingFailed) and attempt < max_attempts():
+            self.send(job, attempt + 1)
+            return "running", {"hostname": "local"}
+        return "failed", f"{error} (after {attempt} attempts)"
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+class CeleryQueue:
+    """With GRADING_BROKER_URL: tasks on the broker, graded by `./course worker` anywhere."""
+
+    def __init__(self, url: str, version: dict):
+        from coursetools.service.celery_app import TASK, announce, make_app
+
+        self.app, self.task = make_app(url), TASK
+        self.queue = queue_name(version)
+        announce(self.app, version)
+
+    def send(self, job: dict) -> None:
+        self.app.send_task(self.task, args=[job], task_id=task_id(job["key"]), queue=self.queue)
+
+    def status(self, key: str) -> tuple[str, dict | str | None]:
+        result = self.app.AsyncResult(task_id(key))
+        state = result.state
+        if state == "SUCCESS":
+            value = result.result
+            return ("failed", value["failed"]) if "failed" in value else ("done", value)
+        if state == "FAILURE":
+            return "failed", f"{type(result.result).__name__}: {result.result}"
+        if state in ("STARTED", "RETRY"):
+            return "running", result.info if isinstance(result.info, dict) else {}
+        return "queued", None  # PENDING: in the queue (the broker keeps it)
+
+    def close(self) -> None:
+        pass
+
+
+def on_submit_policy(assignment: str) -> dict:
+    """ASSIGNMENTS[<id>]["on_submit"]: due (ISO date), feedback_before_due ("all" or "none"),
+    daily_limit (graded submissions per student per day; None: no limit)."""
+    policy = {"due": None, "feedback_before_due": "all", "daily_limit": None}
+    policy.update(course_config.ASSIGNMENTS[assignment].get("on_submit", {}))
+    return policy
+
+
+def before_due(policy: dict, now: float) -> bool:
+    if not policy["due"]:
+        return False
+    due = datetime.datetime.fromisoformat(policy["due"])
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=datetime.UTC)
+    return now < due.timestamp()
+
+
+class Coordinator:
+    def __init__(self, root: Path, assignments: list[str], workers: int, say=print):
+        self.root, self.assignments, self.say = Path(root), assignments, say
+        self.store = job_store(self.root)
+        url = broker_url()
+        self.uses_broker = bool(url)
+        self.backend = CeleryQueue(url, course_version(self.root)) if url else LocalPool(self.root, workers)
+        self.shown = ""
+        self.inbound = Path(course_config.EXCHANGE_ROOT) / course_config.COURSE_ID / "inbound"
+
+    def serve(self, rounds: int | None = None) -> None:
+        done = 0
+        while rounds is None or done < rounds:
+            try:
+                self.round()
+            except OSError as error:  # the broker restarting, the exchange briefly away: try again
+                self.say(f"  waiting: {type(error).__name__}: {error}")
+            except Exception as error:
+                if type(error).__module__.split(".")[0] not in ("redis", "kombu", "celery"):
+                    raise
+                self.say(f"  waiting for the broker: {type(error).__name__}: {error}")
+            done += 1
+            if rounds is None or done < rounds:
+                time.sleep(poll_seconds())
+
+    def round(self) -> None:
+        for assignment in self.assignments:
+            self.take_new(assignment)
+        self.send_collected()
+        self.follow()
+
+    def take_new(self, assignment: str) -> None:
+        submitted = self.root / "submitted"
+        result = exchange_collect.collect(self.inbound, submitted, assignment, submission_max_bytes())
+        for who, why in result.refused.items():
+            self.say(f"  not collected: {who}: {why}")
+        policy = on_submit_policy(assignment)
+        # the unchanged too: a coordinator stopped after collecting resumes with what it collected
+        for student in sorted({*result.collected, *result.unchanged}):
+            folder = submitted / student / assignment
+            key = (folder / SOURCE_FILE).read_text().strip()
+            when = _submitted_at(folder)
+            if self.store.add(key, assignment, student, payload.pack(folder, submission_max_bytes()), when):
+                limit = policy["daily_limit"]
+                if limit is not None and self.store.graded_today(assignment, student, when) > limit:
+                    self.store.mark(
+                        key,
+                        "withheld",
+                        submission=None,
+                        problem=f"over the limit of {limit} graded submission(s) a day",
+                    )
+                    self.say(f"  {student}: {assignment} not graded now: over the daily limit of {limit}")
+                    continue
+                self.say(f"  {student}: took {key}")
+
+    def send_collected(self) -> None:
+        for job in self.store.jobs("collected"):
+            message = {
+                "key": job.key,
+                "assignment": job.assignment,
+                "student": job.student,
+                "submission": job.submission,
+            }
+            self.backend.send(message)
+            self.store.mark(job.key, "queued", queued=time.time())
+
+    def follow(self) -> None:
+        for job in self.store.jobs("queued", "running"):
+            state, info = self.backend.status(job.key)
+            if state == "lost":
+                self.store.mark(job.key, "collected")
+            elif state == "running" and job.state != "running":
+                worker = (info or {}).get("hostname", "?")
+                self.store.mark(job.key, "running", started=time.time(), worker=worker)
+                self.say(f"  {job.student}: grading on {worker}")
+            elif state == "failed":
+                self.store.mark(job.key, "failed", finished=time.time(), problem=str(info))
+                self.say(f"  {job.student}: FAILED: {str(info).splitlines()[0]}")
+            elif state == "done":
+                try:
+                    self.finish(job, info)
+                except Exception as error:  # e.g. the gradebook's server away: stays open, tried next round
+                    self.say(f"  {job.student}: not recorded yet: {type(error).__name__}: {error}")
+        self.progress()
+
+    def finish(self, job, result: dict) -> None:
+        newest = self.store.newest_recorded(job.assignment, job.student)
+        fields = {
+            "worker": result["worker"],
+            "started": result["started"],
+            "finished": result["finished"],
+            "submission": None,
+        }
+        if newest is not None and newest > (job.submitted or 0):
+            self.store.mark(job.key, "done", problem="superseded by a later submission", **fields)
+            return
+        record(self.root, job.assignment, job.student, result)
+        self.store.mark(job.key, "done", recorded=time.time(), **fields)
+        self.say(f"  {job.student}: graded on {result['worker']} and recorded")
+        self.release_feedback(job)
+
+    def release_feedback(self, job) -> None:
+        policy = on_submit_policy(job.assignment)
+        if before_due(policy, time.time()) and policy["feedback_before_due"] == "none":
+            return
+        made = nbgrader(
+            self.root, "generate_feedback", job.assignment, "--student", job.student, "--force", check=False
+        )
+        sent = nbgrader(self.root, "release_feedback", job.assignment, "--student", job.student, check=False)
+        if made.returncode == 0 and sent.returncode == 0:
+            self.store.update(job.key, released=time.time())
+        else:
+            self.say(f"  {job.student}: feedback not released (nbgrader exited {made.returncode}/{sent.returncode})")
+
+    def progress(self) -> None:
+        counts: dict[str, int] = {}
+        for job in self.store.jobs():
+            counts[job.state] = counts.get(job.state, 0) + 1
+        shown = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        if shown != self.shown and any(counts.get(s) for s in OPEN):
+            self.say(f"  [{time.strftime('%H:%M:%S')}] {shown}")
+        self.shown = shown
+
+
+def _submitted_at(folder: Path) -> float:
+    stamp = (folder / "timestamp.txt").read_text().strip()
+    moment = datetime.datetime.strptime(stamp, TIMESTAMP_FORMAT).replace(tzinfo=datetime.UTC)
+    return moment.timestamp()

@@ -1,0 +1,68 @@
+"""The coordinator's intake, without grading: each exchange folder is taken once, across rounds
+and restarts, and a student over the daily limit is withheld, not graded."""
+
+import os
+import time
+
+import pytest
+
+import course_config
+from coursetools.service.coordinator import Coordinator
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def coordinator(tmp_path, monkeypatch):
+    monkeypatch.delenv("COURSE_BROKER_URL", raising=False)
+    monkeypatch.setattr(course_config, "GRADING_BROKER_URL", None, raising=False)
+    monkeypatch.setattr(course_config, "EXCHANGE_ROOT", tmp_path / "exchange")
+    entry = {**course_config.ASSIGNMENTS["ps1"], "on_submit": {"daily_limit": 1}}
+    monkeypatch.setitem(course_config.ASSIGNMENTS, "ps1", entry)
+    (tmp_path / "exchange" / course_config.COURSE_ID / "inbound").mkdir(parents=True)
+    (tmp_path / "course").mkdir()
+    made = []
+
+    def make():
+        made.append(Coordinator(tmp_path / "course", ["ps1"], workers=1, say=lambda _: None))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.backend.close()
+
+
+def submit(student: str, when: str) -> str:
+    name = f"{student}+ps1+{when}+{os.urandom(4).hex()}"
+    folder = course_config.EXCHANGE_ROOT / course_config.COURSE_ID / "inbound" / name
+    folder.mkdir()
+    (folder / "fashion_mnist.ipynb").write_text("{}")
+    time.sleep(0.01)  # a later inode change time, as a later real submission has
+    return name
+
+
+def states(coordinator):
+    return {job.key: job.state for job in coordinator.store.jobs()}
+
+
+def test_each_submission_is_taken_once_across_rounds_and_restarts(coordinator):
+    first = coordinator()
+    taken = submit("s01", "2026-11-30 10:00:00.000000 UTC")
+    first.take_new("ps1")
+    first.take_new("ps1")
+    assert states(first) == {taken: "collected"}
+    again = coordinator()  # a restarted coordinator collects the same folder again: nothing new
+    again.take_new("ps1")
+    assert states(again) == {taken: "collected"}
+
+
+def test_a_student_over_the_daily_limit_is_withheld_and_the_others_go_on(coordinator):
+    serve = coordinator()
+    first = submit("s01", "2026-11-30 10:00:00.000000 UTC")
+    serve.take_new("ps1")
+    second = submit("s01", "2026-11-30 10:05:00.000000 UTC")
+    other = submit("s02", "2026-11-30 10:06:00.000000 UTC")
+    serve.take_new("ps1")
+    assert states(serve) == {first: "collected", second: "withheld", other: "collected"}
+    (withheld,) = serve.store.jobs("withheld")
+    assert withheld.submission is None and "1 graded submission(s) a day" in withheld.problem
