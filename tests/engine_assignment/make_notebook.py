@@ -3,25 +3,14 @@
 Run it after editing the cells below: `python tests/engine_assignment/make_notebook.py`.
 """
 
+import sys
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-
-def meta(grade_id, *, grade=False, solution=False, locked=False, points=None):
-    nbgrader = {
-        "grade": grade,
-        "grade_id": grade_id,
-        "locked": locked,
-        "schema_version": 3,
-        "solution": solution,
-        "task": False,
-    }
-    if points is not None:
-        nbgrader["points"] = points
-    return {"nbgrader": nbgrader}
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the course root, when run as a script
+from coursetools.course.scaffold import cell_metadata as meta  # noqa: E402
 
 CELLS = [
     new_markdown_cell(
