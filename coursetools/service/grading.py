@@ -22,7 +22,8 @@ from coursetools.course.assignments import notebooks
 from coursetools.service import payload
 from coursetools.service.settings import course_version, submission_max_bytes
 from coursetools.workflow.autograde import autograde_one
-from coursetools.workflow.nbgrader_runner import make_course_copy, nbgrader
+from coursetools.workflow.course_copy import make_course_copy
+from coursetools.workflow.nbgrader_runner import nbgrader
 
 LOG_TAIL_LINES = 20
 
