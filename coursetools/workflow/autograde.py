@@ -23,7 +23,7 @@ import course_config
 from coursetools.engine.kernel_limits import SAMPLES_ONLY_ENV, KernelLimits, unenforced_note
 from coursetools.workflow import grading_log
 from coursetools.workflow.scores import step_scores
-from coursetools.workflow.submissions import submit
+from coursetools.workflow.submissions import forget_submission, has_graded_submission, submit
 
 
 def grading_time_limit() -> int:
@@ -51,6 +51,7 @@ def autograde_one(
         env[SAMPLES_ONLY_ENV] = "1"
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
     seconds = grading_time_limit()
+    graded_before = has_graded_submission(root, assignment, student)
     try:
         done = subprocess.run(
             limits.wrap(command),
@@ -73,6 +74,9 @@ def autograde_one(
     log.parent.mkdir(parents=True, exist_ok=True)
     note = unenforced_note()  # first, where nobody reading the log can miss it
     log.write_text(f"WARNING: {note}\n{output}" if note else output)
+    if (code != 0 or out_of_memory) and not graded_before:
+        # A regrade that stops keeps the earlier grading's record (and any grades by hand).
+        forget_submission(root, assignment, student)
     if code is None:
         return (
             f"grading took longer than its limit of {seconds} s (NOTEBOOK_TIMEOUT_SECONDS + "

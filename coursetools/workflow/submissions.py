@@ -3,6 +3,7 @@ submission (and the gradebook) is ready to be graded, in words the instructor ca
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -97,3 +98,27 @@ def gradebook_knows(root: Path, assignment: str) -> bool:
             return bool(gb.find_assignment(assignment).notebooks)
         except MissingEntry:
             return False
+
+
+def has_graded_submission(root: Path, assignment: str, student: str) -> bool:
+    """Whether the gradebook holds a submission of this student (from an earlier grading)."""
+    if not course_config.GRADEBOOK_URL and not (Path(root) / "gradebook.db").exists():
+        return False
+    with Gradebook(gradebook_url(Path(root))) as gb:
+        try:
+            gb.find_submission(assignment, student)
+            return True
+        except MissingEntry:
+            return False
+
+
+def forget_submission(root: Path, assignment: str, student: str) -> None:
+    """Remove what a stopped first grading half-recorded (the gradebook's submission and
+    autograded/), so the student reads as not graded, with the reason, never as scored or
+    waiting for a grade by hand."""
+    with Gradebook(gradebook_url(Path(root))) as gb:
+        try:
+            gb.remove_submission(assignment, student)
+        except MissingEntry:
+            pass
+    shutil.rmtree(Path(root) / "autograded" / student / assignment, ignore_errors=True)
