@@ -7,16 +7,16 @@ course_config.py entry, which the instructor pastes or lets the command append.
 
 The example is plain numpy, so it releases, validates and grades in seconds:
 
-| cell (grade_id)   | kind (toolbar)                 | what it shows                                   |
-|-------------------|--------------------------------|-------------------------------------------------|
-| settings          | read-only (locked)             | the course's settings, as course_config says    |
-| (no metadata)     | given code                     | data and helpers students may read or change    |
+| cell (grade_id)    | kind (toolbar)                 | what it shows                                   |
+|--------------------|--------------------------------|-------------------------------------------------|
+| settings           | read-only (locked)             | the course's settings, as course_config says    |
+| (no metadata)      | given code                     | data and helpers students may read or change    |
 | encode-labels      | autograded answer (solution)   | a function students write                       |
 | test-encode-labels | autograded tests, 2 points     | a visible assert and hidden ones, among them an |
-|                   |                                |   empty input                                   |
-| scaled            | autograded answer              | a value computed from the given data            |
-| test-scaled       | autograded tests, 1 point      | checks the value against the course's setting   |
-| explain           | manually graded answer, 2 pts  | a written answer the instructor grades by hand  |
+|                    |                                |   empty input                                   |
+| scaled             | autograded answer              | a value computed from the given data            |
+| test-scaled        | autograded tests, 1 point      | checks the value against the course's setting   |
+| explain            | manually graded answer, 2 pts  | a written answer the instructor grades by hand  |
 """
 
 from __future__ import annotations
