@@ -92,6 +92,8 @@ c = get_config()  # noqa: F821 - traitlets provides get_config here
 c.Exchange.root = {str(course_config.EXCHANGE_ROOT)!r}
 c.CourseDirectory.course_id = {course_config.COURSE_ID!r}
 c.Exchange.path_includes_course = True  # fetched into ~/{course_config.COURSE_ID}/<assignment>/
+# Validate runs the whole notebook: nbgrader's 30 s per cell would stop an honest training.
+c.Execute.timeout = {course_config.CELL_TIMEOUT_SECONDS}
 
 # Validate names the earlier cell whose failure made a check fail (students need read
 # access to {root}/coursetools for this; without it Validate works as stock nbgrader's).
