@@ -14,7 +14,7 @@ from nbconvert.exporters import HTMLExporter
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors.base import NbGraderPreprocessor
-from traitlets import default
+from traitlets import List, default
 
 from coursetools.workflow.scores import notebook_scores, total
 
@@ -41,6 +41,8 @@ class CourseFeedbackExporter(HTMLExporter):
 
 class PendingGrades(NbGraderPreprocessor):
     enabled = True
+    # configurable again, or the HTML exporter's setting is refused with a warning (as in HideHiddenTests)
+    display_data_priority = List(NbGraderPreprocessor.display_data_priority.default_value).tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
