@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import html
+import textwrap
 from pathlib import Path
 
 import course_config
@@ -47,8 +48,11 @@ def write_class_report(path: Path, assignment: str, scores: dict[str, list[StepS
     distribution = figure_png(fig)
 
     order = sorted(step_ids, key=lambda g: -failed[g])
-    fig, ax = plt.subplots(figsize=(6, 0.8 + 0.35 * max(len(order), 4)), layout="constrained")
-    ax.barh([str(titles[g]) for g in order][::-1], [failed[g] for g in order][::-1], color="#c44e52")
+    # long step titles wrapped, the figure as tall as their lines: constrained layout then fits them
+    labels = [textwrap.fill(str(titles[g]), 40) for g in order]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig, ax = plt.subplots(figsize=(8, 1 + 0.3 * max(lines, 4)), layout="constrained")
+    ax.barh(labels[::-1], [failed[g] for g in order][::-1], color="#c44e52")
     ax.set_xlabel("students who lost points")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Steps most often failed")
