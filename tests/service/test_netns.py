@@ -54,7 +54,11 @@ def test_a_worker_in_its_own_network_namespace_grades_through_the_broker_by_ip(n
         assert reaches(namespace, HOST_ADDRESS, service.redis.port)
         assert not reaches(namespace, "127.0.0.1", service.redis.port)
         service.env = {"COURSE_BROKER_URL": f"redis://{HOST_ADDRESS}:{service.redis.port}/0"}
-        service.worker("remote", prefix=["ip", "netns", "exec", namespace])
+        # nsenter joins only the network namespace: `ip netns exec` also remounts /sys, hiding the
+        # cgroup hierarchies a real grading machine has (its kernels' limits would be refused)
+        worker = service.worker("remote", prefix=["nsenter", f"--net=/run/netns/{namespace}"])
+        in_namespace = os.stat(f"/run/netns/{namespace}").st_ino
+        wait_for(lambda: os.stat(f"/proc/{worker.pid}/ns/net").st_ino == in_namespace, "the worker to join it")
         put_in_inbound(service.course, "s01", normalize="def normalize(x):\n    return x\n")
         service.serve()
         wait_for(lambda: service.all_in("done", "failed") and service.states(), "s01 to be graded")
