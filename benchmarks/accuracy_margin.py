@@ -157,13 +157,7 @@ def measure(variant: Variant, epochs: int, batch_size: int, seed: int) -> tuple[
     (train_x, train_y), (test_x, test_y) = keras.datasets.fashion_mnist.load_data()
     x, y = train_x / 255.0, keras.utils.to_categorical(train_y)
     keras.utils.set_random_seed(seed)
-    layers = [keras.Input(shape=(28, 28)), keras.layers.Flatten()]
-    for units, rate in variant.hidden:
-        layers.append(keras.layers.Dense(units, activation="relu"))
-        if rate:
-            layers.append(keras.layers.Dropout(rate))
-    model = keras.Sequential([*layers, keras.layers.Dense(10, activation="softmax")])
-    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model = build(variant)
     fit = {"epochs": epochs, "batch_size": batch_size, "verbose": 0}
     if variant.validation == "holdout-5000":
         x, y, fit["validation_data"] = x[:55000], y[:55000], (x[55000:], y[55000:])
