@@ -156,9 +156,11 @@ class Writer:
 
     def _numpy_scalar(self, value, label):
         """Numbers as dtype + value when Python's own number holds them exactly; any other
-        numpy value (dates, strings, records, long doubles) as a 0-d array."""
+        numpy value (dates, strings, records, long doubles, NaNs with their sign and payload
+        bits) as a 0-d array."""
         kind, size = value.dtype.kind, value.dtype.itemsize
-        if kind in "biu" or (kind == "f" and size <= 8) or (kind == "c" and size <= 16):
+        exact = kind in "biu" or (kind == "f" and size <= 8) or (kind == "c" and size <= 16)
+        if exact and not (kind in "fc" and self.np.isnan(value)):
             return {"$": "npscalar", "dtype": value.dtype.str, "value": self.encode(value.item(), label)}
         return {**self._array(self.np.asarray(value), label), "scalar": True}
 
