@@ -54,7 +54,7 @@ from coursetools.engine.kernel_limits import (
     unenforced_note,
 )
 from coursetools.errors import CommandError
-from coursetools.student.self_check import report_line, run_checks, summary
+from coursetools.student.self_check import messages_for, report_line, run_checks, summary
 from coursetools.workflow import (
     exchange_collect,
     feedback_runs,
@@ -477,9 +477,10 @@ def cmd_check(args) -> None:
     data.provision()
     say(f"Running {path} from top to bottom ...")
     results = run_checks(path)
+    words = messages_for(path)  # the language of the student's notebook
     for result in results:
-        say(report_line(result))
-    failed, closing = summary(results)
+        say(report_line(result, words))
+    failed, closing = summary(results, words)
     if failed:
         raise CommandError(closing)
     say(closing)

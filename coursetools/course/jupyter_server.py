@@ -99,9 +99,14 @@ c.Execute.timeout = {course_config.CELL_TIMEOUT_SECONDS}
 # access to {root}/coursetools for this; without it Validate works as stock nbgrader's).
 sys.path.append({str(root)!r})
 try:
+    from nbgrader.validator import Validator
+
     from coursetools.preprocessors.explain_earlier_failures import ExplainEarlierFailures
+    from coursetools.preprocessors.translate_messages import TranslateMessages
 
     c.Execute.on_cell_error = ExplainEarlierFailures()
+    # ... and says it in the language of the student's notebook (metadata.course_language)
+    c.Validator.preprocessors = [*Validator.class_traits()["preprocessors"].default(), TranslateMessages]
 except ImportError:
     pass
 """

@@ -58,6 +58,7 @@ def apply(c) -> None:
     from coursetools.preprocessors.restore_locked_cells import RestoreLockedCells
     from coursetools.preprocessors.sanitize_outputs import SanitizeStudentOutputs
     from coursetools.preprocessors.show_submitted_outputs import ShowSubmittedOutputs
+    from coursetools.preprocessors.translate_messages import TranslateMessages
 
     replacements = {
         "Execute": SandboxedExecute,
@@ -73,6 +74,8 @@ def apply(c) -> None:
     # nbgrader's Execute stood), so the formgrader, the feedback and any notebook viewer show
     # nothing that runs (safe_outputs.py).
     autograde.insert([pp.__name__ for pp in stock].index("Execute") + 1, SanitizeStudentOutputs)
+    # The grader's messages in the language of the notebook the student submitted (language.py).
+    autograde.insert(autograde.index(SanitizeStudentOutputs) + 1, TranslateMessages)
     c.Autograde.autograde_preprocessors = autograde
     from nbgrader.converters.generate_feedback import GenerateFeedback
 
@@ -84,6 +87,7 @@ def apply(c) -> None:
     c.GenerateFeedback.preprocessors = [
         ShowSubmittedOutputs,
         HideHiddenTests,
+        TranslateMessages,  # HideHiddenTests' own words too
         *GenerateFeedback.preprocessors.default(),  # GetGrades: the gradebook's grades into the cells
         PendingGrades,
         SanitizeStudentOutputs,
