@@ -82,12 +82,15 @@ class FeedbackSummary(Preprocessor):
             f"<h1>{html.escape(result)}{html.escape(still)}</h1>",  # the grader's numbers only
         ]
         if meta.get("fault"):
-            fault = _.translate(str(meta["fault"]))
-            parts.append(f"<p><strong>{_('Grading stopped early:')}</strong> {table_cell(fault, 600)}.</p>")
+            fault = str(meta["fault"])
+            stopped = _("Grading stopped early:")
+            sentence = table_cell(_.translate(f"{fault[:1].upper()}{fault[1:]}."), 600)  # as faults.Fault.sentence
+            parts.append(f"<p><strong>{stopped}</strong> {sentence}</p>")
+        headings = _("step"), _("points"), _("what the grader found")  # outside f-strings, for Babel
         parts += [
             '<table class="table table-condensed">',
-            f"<thead><tr><th{LEFT}>{_('step')}</th><th{POINTS}>{_('points')}</th>"
-            f"<th{LEFT}>{_('what the grader found')}</th></tr></thead>",
+            f"<thead><tr><th{LEFT}>{headings[0]}</th><th{POINTS}>{headings[1]}</th>"
+            f"<th{LEFT}>{headings[2]}</th></tr></thead>",
             "<tbody>",
             *rows,
             "</tbody></table>",

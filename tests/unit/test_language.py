@@ -53,6 +53,13 @@ def test_every_message_has_a_current_translation(catalogue, sources, project):
     assert message_sources.catalogue_problems(catalogue, sources) == []
 
 
+def test_no_message_is_marked_inside_an_f_string():
+    """Babel's extractor reads an f-string as one token: a `_("...")` inside it would never reach a catalogue."""
+    files = [*message_sources.COURSETOOLS.rglob("*.py"), *course_config.COURSE_ROOT.glob("source/*/course_plugin.py")]
+    marked = re.compile(r"""\{\s*N?_\(\s*["']""")
+    assert [str(f) for f in files if marked.search(f.read_text())] == []
+
+
 def test_the_check_fails_on_missing_and_stale_translations(tmp_path):
     folder = tmp_path / "hw"
     folder.mkdir()
