@@ -99,14 +99,10 @@ c.Execute.timeout = {course_config.CELL_TIMEOUT_SECONDS}
 # access to {root}/coursetools for this; without it Validate works as stock nbgrader's).
 sys.path.append({str(root)!r})
 try:
-    from nbgrader.validator import Validator
-
-    from coursetools.preprocessors.explain_earlier_failures import ExplainEarlierFailures
-    from coursetools.preprocessors.translate_messages import TranslateMessages
+    from coursetools.preprocessors.explain_earlier_failures import ExplainEarlierFailures, notebook_started
 
     c.Execute.on_cell_error = ExplainEarlierFailures()
-    # ... and says it in the language of the student's notebook (metadata.course_language)
-    c.Validator.preprocessors = [*Validator.class_traits()["preprocessors"].default(), TranslateMessages]
+    c.Execute.on_notebook_start = notebook_started  # ... in the language of the student's notebook
 except ImportError:
     pass
 """
