@@ -20,7 +20,6 @@ from coursetools.course.language import Messages, for_notebook
 from coursetools.preprocessors.earlier_failures import EarlierFailures
 from coursetools.preprocessors.translate_messages import assignment_of, translate_outputs
 
-
 # The language of the notebook being validated. Module state, not the hook's: traitlets copies
 # each configured hook, so on_notebook_start and on_cell_error hold different objects. Validate
 # runs one notebook at a time; at worst a concurrent one would pick the other's words.
