@@ -109,7 +109,7 @@ def update_catalogue(path: Path, messages: list[str], locale: str, project: str)
         flags = ("python-brace-format",) if language.PLACEHOLDER.search(message) else ()
         template.add(message, flags=flags)
     catalog = read_po(path) if path.is_file() else Catalog(locale=locale.replace("-", "_"), project=project)
-    catalog.update(template, update_header_comment=False, no_fuzzy_matching=True)
+    catalog.update(template, update_header_comment=False, no_fuzzy_matching=True, update_creation_date=False)
     catalog.obsolete.clear()  # removed messages go: git keeps their history
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
