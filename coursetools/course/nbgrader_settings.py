@@ -74,8 +74,9 @@ def apply(c) -> None:
     # nbgrader's Execute stood), so the formgrader, the feedback and any notebook viewer show
     # nothing that runs (safe_outputs.py).
     autograde.insert([pp.__name__ for pp in stock].index("Execute") + 1, SanitizeStudentOutputs)
-    # The grader's messages in the language of the notebook the student submitted (language.py).
-    autograde.insert(autograde.index(SanitizeStudentOutputs) + 1, TranslateMessages)
+    # The grader's messages in the language of the notebook the student submitted (language.py):
+    # last, once every grade is saved, so that it changes words only.
+    autograde.append(TranslateMessages)
     c.Autograde.autograde_preprocessors = autograde
     from nbgrader.converters.generate_feedback import GenerateFeedback
 

@@ -13,7 +13,9 @@ import course_config
 from coursetools.course import language, message_sources, plugin_pictures, plugins
 from coursetools.course.language import CHINESE, ENGLISH, Messages, messages, notebook_language
 from coursetools.engine import faults
+from coursetools.engine.carriers import NOT_CARRIED, SUPPORTED_KINDS
 from coursetools.preprocessors.earlier_failures import EarlierFailures
+from coursetools.preprocessors.manual_review import FAILED_BECAUSE
 from coursetools.preprocessors.translate_messages import TranslateMessages
 from coursetools.student.self_check import FAILED, PASSED, WHEN_GRADED, CheckResult, report_line, summary
 
@@ -133,6 +135,11 @@ def test_stored_messages_are_translated_with_their_values():
     failures.explain(check)
     assert _.translate(check.outputs[0].evalue) == (
         "name 'class_names' is not defined（前面有一个单元格运行失败，这可能就是原因：第 4 个代码单元格引发了 ValueError: bad）"
+    )
+    # The fixed message of a value the grader cannot carry, with its fixed reason inside.
+    reason = FAILED_BECAUSE.format(reason=NOT_CARRIED["symbolic"], kinds=SUPPORTED_KINDS)
+    assert _.translate(reason).startswith(
+        "无法检查这一步：评分程序无法把它用到的一个值传递给检查内核：它是一个没有具体值的符号张量。测试可以读取：数字、"
     )
     # A student's text that is no message stays as it is; English stays English.
     assert _.translate("my own error") == "my own error"
