@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from coursetools.course.jupyter_server import student_nbgrader_config
-from tests.engine_course import ASSIGNMENT, NOTEBOOK, make_engine_course, submission
+from tests.engine_course import ASSIGNMENT, NOTEBOOK, make_engine_course, run_cli, submission
 
 pytestmark = pytest.mark.functional
 
@@ -43,3 +43,19 @@ def test_validate_explains_an_earlier_failure_in_the_notebooks_language(tmp_path
     assert "(an earlier cell failed, which may be why: your cell 'values' raised NameError" in english, english
     assert "（前面有一个单元格运行失败，这可能就是原因：你的单元格“values”引发了 NameError" in chinese, chinese
     assert "VALIDATION FAILED ON 1 CELL(S)!" in english and "VALIDATION FAILED ON 1 CELL(S)!" in chinese
+
+
+def test_the_self_check_reports_in_the_notebooks_language(tmp_path):
+    """`./course check` in the course (whose course_config knows the engine assignment)."""
+    course = make_engine_course(tmp_path / "course")
+    nb = submission(course, values="values = [0, 3, 6, 9, 12]")
+    nb.metadata["course_language"] = "zh-CN"
+    path = tmp_path / "student" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    done = run_cli(course, "check", str(path))
+    lines = (done.stdout + done.stderr).splitlines()
+    assert done.returncode != 0, lines
+    assert "  失败    2. 数值: AssertionError: values 应是一个 numpy 数组。" in lines, lines
+    assert "  通过    1. 平方" in lines and "  已答    4. 思考: 已作答；由教师评分" in lines, lines
+    assert any("3 项检查中有 1 项未通过。请先修正第一项，然后再运行一次。" in line for line in lines), lines
