@@ -486,12 +486,12 @@ def cmd_check(args) -> None:
             "(File > Download) and check that copy."
         ) from None
     data.provision()
-    say(f"Running {path} from top to bottom ...")
+    _ = messages_for(path)  # the words in the language of the student's notebook
+    say(_("Running {path} from top to bottom ...").format(path=path))
     results = run_checks(path)
-    words = messages_for(path)  # the language of the student's notebook
     for result in results:
-        say(report_line(result, words))
-    failed, closing = summary(results, words)
+        say(report_line(result, _))
+    failed, closing = summary(results, _)
     if failed:
         raise CommandError(closing)
     say(closing)
