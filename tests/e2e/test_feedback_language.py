@@ -2,10 +2,9 @@
 its student reads the feedback in Chinese: the summary, the step titles, the reasons, the page's
 words and the pictures' labels, rendered in a real browser with fonts that have every character.
 
-On the engine assignment (no TensorFlow): the pictures are ps1's plugin drawing from numbers put in
-the graded notebook, as its checker would have measured them."""
+On the engine assignment (no TensorFlow): the pictures are ps1's plugin drawing from numbers the
+engine's plugin gives as ps1's checker would measure them."""
 
-import nbformat
 import pytest
 
 from tests.engine_course import autograded_notebook, make_engine_course, run_cli, step_scores, submission, submit
@@ -20,8 +19,13 @@ INSIGHTS = {
     "confusion": [[80 if r == c else (5 if c == (r + 3) % 10 else 1) for c in range(10)] for r in range(10)],
     "history": {"accuracy": [0.72, 0.80, 0.83], "loss": [0.81, 0.55, 0.47]},
 }
-# The engine's plugin draws ps1's pictures, in the language `_` is in, with ps1's words.
-PICTURES = """
+# The engine's plugin (which imports coursetools' N_, in the checker too) measures ps1's numbers
+# and draws ps1's pictures, in the language `_` is in, with ps1's words.
+PICTURES = f"""
+
+def measure(namespace):
+    return {INSIGHTS!r}
+
 
 def pictures(insights, _):
     from coursetools.course import plugins
@@ -44,11 +48,8 @@ def graded(tmp_path_factory):
     submit(course, "chinese-student", chinese)
     done = run_cli(course, "autograde", "--assignment", "engine")
     assert done.returncode == 0, done.stdout + done.stderr
-    for student in ("english-student", "chinese-student"):
-        path = course / "autograded" / student / "engine" / "warmup.ipynb"
-        nb = nbformat.read(path, as_version=4)
-        nb.metadata.setdefault("coursetools", {})["insights"] = INSIGHTS
-        nbformat.write(nb, path)
+    for student in ("english-student", "chinese-student"):  # measured in the checker
+        assert autograded_notebook(course, student).metadata["coursetools"]["insights"] == INSIGHTS
     feedback = run_cli(course, "feedback", "--assignment", "engine")
     assert feedback.returncode == 0, feedback.stdout + feedback.stderr
     return course, feedback
