@@ -51,6 +51,10 @@ def notebook_language(nb) -> str:
     return value if isinstance(value, str) and value in LANGUAGES else ENGLISH
 
 
+# Never released: an assignment's catalogue holds its hidden tests' messages (nbgrader_settings.py).
+CATALOGUE_PATTERN = "messages.*.po"
+
+
 def catalogue_name(language: str) -> str:
     return f"messages.{language}.po"
 

@@ -4,6 +4,7 @@ import os
 import sys
 
 import course_config
+from coursetools.course.language import CATALOGUE_PATTERN
 from coursetools.course.plugins import PLUGIN_FILE
 
 
@@ -35,7 +36,15 @@ def apply(c) -> None:
     c.ExchangeFactory.collect = SafeExchangeCollect
     c.SafeExchangeCollect.max_bytes = course_config.SUBMISSION_MAX_MB * 1_000_000
     # The assignment's grading plugin stays with the instructor: never released, never collected.
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".keras", PLUGIN_FILE]
+    c.CourseDirectory.ignore = [
+        ".ipynb_checkpoints",
+        "*.pyc",
+        "__pycache__",
+        "feedback",
+        ".keras",
+        PLUGIN_FILE,
+        CATALOGUE_PATTERN,  # the message catalogues hold hidden tests' messages
+    ]
 
     # `nbgrader export` writes next to the other reports, not into the course root.
     (root / "reports").mkdir(exist_ok=True)

@@ -228,3 +228,20 @@ def test_class_names_in_chinese_belong_to_the_assignment():
 
 def test_an_unknown_language_reads_no_catalogue():
     assert messages("xx").entries == {} and isinstance(messages(ENGLISH), Messages)
+
+
+def test_no_catalogue_is_released():
+    """An assignment's catalogue holds its hidden tests' messages: nbgrader's ignore list keeps it
+    out of release/ (generate_assignment copies a folder's files by shutil.ignore_patterns)."""
+    import shutil
+
+    from traitlets.config import Config
+
+    from coursetools.course import nbgrader_settings
+
+    c = Config()
+    nbgrader_settings.apply(c)
+    ignored = shutil.ignore_patterns(*c.CourseDirectory.ignore)
+    for catalogue, _, project in all_catalogues():
+        if project != "coursetools":
+            assert ignored(str(catalogue.parent), [catalogue.name]) == {catalogue.name}
