@@ -54,7 +54,7 @@ from coursetools.engine.kernel_limits import (
     unenforced_note,
 )
 from coursetools.errors import CommandError
-from coursetools.student.self_check import report_line, run_checks, summary
+from coursetools.student.self_check import messages_for, report_line, run_checks, summary
 from coursetools.workflow import (
     exchange_collect,
     feedback_runs,
@@ -433,6 +433,17 @@ def cmd_doctor(args) -> None:
         raise CommandError("a required guarantee is missing (the table above says which and how to fix it).")
 
 
+def cmd_translations(args) -> None:
+    from coursetools.course import message_sources
+
+    problems = message_sources.update_all()
+    for problem in problems:
+        say(problem)
+    if problems:
+        raise CommandError(f"{len(problems)} message(s) to translate in the catalogues listed above.")
+    say("Every message has a current translation.")
+
+
 def cmd_setup_host(args) -> None:
     for line in host_check.setup_host(args.user):
         say(line)
@@ -475,11 +486,12 @@ def cmd_check(args) -> None:
             "(File > Download) and check that copy."
         ) from None
     data.provision()
-    say(f"Running {path} from top to bottom ...")
+    _ = messages_for(path)  # the words in the language of the student's notebook
+    say(_("Running {path} from top to bottom ...").format(path=path))
     results = run_checks(path)
     for result in results:
-        say(report_line(result))
-    failed, closing = summary(results)
+        say(report_line(result, _))
+    failed, closing = summary(results, _)
     if failed:
         raise CommandError(closing)
     say(closing)
@@ -577,6 +589,10 @@ COMMANDS = {
     "release-feedback": (cmd_release_feedback, "generate feedback and return it through the exchange"),
     "check": (cmd_check, "self-check a notebook: run it and report each visible check"),
     "doctor": (cmd_doctor, "what the grading sandbox enforces on this host; non-zero exit if a guarantee is missing"),
+    "translations": (
+        cmd_translations,
+        "update the message catalogues from the sources; non-zero exit if any is untranslated",
+    ),
     "setup-host": (cmd_setup_host, "as root, once: let a non-root grading account create the kernels' cgroups"),
     "new-assignment": (cmd_new_assignment, "write source/<ID>/ from a template: every kind of cell, a plugin stub"),
     "grade": (cmd_grade, "enter grades by hand for a student's cell, or import a CSV of them"),

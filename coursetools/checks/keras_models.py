@@ -18,6 +18,8 @@ Each check gives its verdict from the grader's own work on data the grader loade
 
 import os
 
+from coursetools.course.language import N_
+
 # Containers whose own layers are checked instead.
 CONTAINERS = ("Sequential", "Functional", "Model")
 # Numbers a model's configuration (not its weights) may hold: a fresh copy of the design
@@ -28,7 +30,7 @@ MAX_CONFIG_NUMBERS = 5_000
 
 def _layers(model, depth=0):
     if depth > 20:
-        raise ValueError("the model is nested too deeply")
+        raise ValueError(N_("the model is nested too deeply"))
     for layer in getattr(model, "layers", []):
         yield layer
         if type(layer).__name__ in CONTAINERS:
@@ -40,7 +42,7 @@ def bounds_problem(model, max_parameters, allowed_layers):
     import keras
 
     if not isinstance(model, keras.Model):
-        return "model should be a Keras model."
+        return N_("model should be a Keras model.")
     kinds = []
     for layer in _layers(model):
         kind = type(layer).__name__
@@ -48,20 +50,21 @@ def bounds_problem(model, max_parameters, allowed_layers):
         if kind not in CONTAINERS and (kind not in allowed_layers or not public):
             kinds.append(kind)
     if kinds:
-        return (
-            f"The model uses layer kinds this assignment does not grade ({', '.join(sorted(set(kinds)))}); "
-            f"use only {', '.join(allowed_layers)} (ALLOWED_LAYERS)."
-        )
+        return N_(
+            "The model uses layer kinds this assignment does not grade ({kinds}); use only {allowed} (ALLOWED_LAYERS)."
+        ).format(kinds=", ".join(sorted(set(kinds))), allowed=", ".join(allowed_layers))
     if _numbers_in(model.get_config()) > MAX_CONFIG_NUMBERS:
-        return f"The model's configuration holds more than {MAX_CONFIG_NUMBERS:,} numbers: keep weights in layers, not in settings."
+        return N_(
+            "The model's configuration holds more than {limit} numbers: keep weights in layers, not in settings."
+        ).format(limit=f"{MAX_CONFIG_NUMBERS:,}")
     try:
         parameters = int(model.count_params())
     except ValueError:
-        return "The model has no weights yet: build and train it."
+        return N_("The model has no weights yet: build and train it.")
     if parameters > max_parameters:
-        return (
-            f"The model has {parameters:,} parameters, more than MAX_PARAMETERS = {max_parameters:,}: make it smaller."
-        )
+        return N_(
+            "The model has {parameters} parameters, more than MAX_PARAMETERS = {max_parameters}: make it smaller."
+        ).format(parameters=f"{parameters:,}", max_parameters=f"{max_parameters:,}")
     return None
 
 
@@ -114,10 +117,10 @@ def optimizer_problem(model):
 
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
-        return "Compile the model (model.compile) with an optimizer and a loss."
+        return N_("Compile the model (model.compile) with an optimizer and a loss.")
     kind = type(optimizer)
     if getattr(keras.optimizers, kind.__name__, None) is not kind:
-        return "Compile the model with one of Keras's own optimizers (keras.optimizers)."
+        return N_("Compile the model with one of Keras's own optimizers (keras.optimizers).")
     return None
 
 

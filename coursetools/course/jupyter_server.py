@@ -99,9 +99,10 @@ c.Execute.timeout = {course_config.CELL_TIMEOUT_SECONDS}
 # access to {root}/coursetools for this; without it Validate works as stock nbgrader's).
 sys.path.append({str(root)!r})
 try:
-    from coursetools.preprocessors.explain_earlier_failures import ExplainEarlierFailures
+    from coursetools.preprocessors.explain_earlier_failures import ExplainEarlierFailures, notebook_started
 
     c.Execute.on_cell_error = ExplainEarlierFailures()
+    c.Execute.on_notebook_start = notebook_started  # ... in the language of the student's notebook
 except ImportError:
     pass
 """

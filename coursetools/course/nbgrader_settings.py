@@ -4,6 +4,7 @@ import os
 import sys
 
 import course_config
+from coursetools.course.language import CATALOGUE_PATTERN
 from coursetools.course.plugins import PLUGIN_FILE
 
 
@@ -35,7 +36,15 @@ def apply(c) -> None:
     c.ExchangeFactory.collect = SafeExchangeCollect
     c.SafeExchangeCollect.max_bytes = course_config.SUBMISSION_MAX_MB * 1_000_000
     # The assignment's grading plugin stays with the instructor: never released, never collected.
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".keras", PLUGIN_FILE]
+    c.CourseDirectory.ignore = [
+        ".ipynb_checkpoints",
+        "*.pyc",
+        "__pycache__",
+        "feedback",
+        ".keras",
+        PLUGIN_FILE,
+        CATALOGUE_PATTERN,  # the message catalogues hold hidden tests' messages
+    ]
 
     # `nbgrader export` writes next to the other reports, not into the course root.
     (root / "reports").mkdir(exist_ok=True)
@@ -58,6 +67,7 @@ def apply(c) -> None:
     from coursetools.preprocessors.restore_locked_cells import RestoreLockedCells
     from coursetools.preprocessors.sanitize_outputs import SanitizeStudentOutputs
     from coursetools.preprocessors.show_submitted_outputs import ShowSubmittedOutputs
+    from coursetools.preprocessors.translate_messages import TranslateMessages
 
     replacements = {
         "Execute": SandboxedExecute,
@@ -73,6 +83,9 @@ def apply(c) -> None:
     # nbgrader's Execute stood), so the formgrader, the feedback and any notebook viewer show
     # nothing that runs (safe_outputs.py).
     autograde.insert([pp.__name__ for pp in stock].index("Execute") + 1, SanitizeStudentOutputs)
+    # The grader's messages in the language of the notebook the student submitted (language.py):
+    # last, once every grade is saved, so that it changes words only.
+    autograde.append(TranslateMessages)
     c.Autograde.autograde_preprocessors = autograde
     from nbgrader.converters.generate_feedback import GenerateFeedback
 
@@ -84,6 +97,7 @@ def apply(c) -> None:
     c.GenerateFeedback.preprocessors = [
         ShowSubmittedOutputs,
         HideHiddenTests,
+        TranslateMessages,  # HideHiddenTests' own words too
         *GenerateFeedback.preprocessors.default(),  # GetGrades: the gradebook's grades into the cells
         PendingGrades,
         SanitizeStudentOutputs,

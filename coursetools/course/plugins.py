@@ -10,7 +10,8 @@ grading engine calls what it finds there and names no assignment itself:
 |                                   |                        |   one: the heading above the step)         |
 | `measure(namespace) -> dict`      | the checker kernel,    | numbers for the feedback pictures, taken   |
 |                                   |   after the last test  |   from the carried variables               |
-| `pictures(insights) -> [(alt, png_base64)]` | nbgrader's feedback | the feedback's pictures            |
+| `pictures(insights[, _]) -> [(alt, png_base64)]` | nbgrader's feedback | the feedback's pictures; `_`  |
+|                                   |                        |   translates its words (language.Messages) |
 | `SAMPLE_CLASS` {student: (build(answers) -> answers, points)} | `./course samples`, tests | the bundled sample class |
 | `STOCK_BENCHMARK_SETTINGS` {NAME: value} | the benchmark   | stock nbgrader's settings in the locked cells |
 | `SELF_CHECK_NUMBERS` {grade_id: expression} | the student's kernel, | the student's own numbers shown next to |
@@ -23,6 +24,7 @@ assignment's `settings` entry in course_config.ASSIGNMENTS.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import types
 from pathlib import Path
 
@@ -92,9 +94,20 @@ def sample_class(assignment: str, root: Path | None = None) -> dict:
     return dict(getattr(load(assignment, root), "SAMPLE_CLASS", {}))
 
 
-def pictures(assignment: str | None, insights: dict) -> list[tuple[str, str]]:
+def pictures(assignment: str | None, insights: dict, messages=None) -> list[tuple[str, str]]:
+    """The plugin's pictures, their words in the language of `messages` (language.Messages) and
+    drawn with a font that has its characters."""
+    from coursetools.course.language import Messages
+    from coursetools.course.plugin_pictures import fonts_for
+
     draw = getattr(load(assignment), "pictures", None) if assignment else None
-    return list(draw(insights)) if draw and insights else []
+    if not (draw and insights):
+        return []
+    messages = messages or Messages()
+    with fonts_for(messages.language):
+        if len(inspect.signature(draw).parameters) >= 2:
+            return list(draw(insights, messages))
+        return [(messages.gettext(alt), png) for alt, png in draw(insights)]
 
 
 def has_measure(assignment: str) -> bool:

@@ -47,23 +47,39 @@ class NotCarried(TypeError):
 
 # Why a value was not carried, in fixed words: the reading side shows a reason only when it
 # is one of these, so a crafted manifest can pick among them and say nothing else.
+def N_(message: str) -> str:
+    """language.N_ (gettext_noop), here because this module is self-contained: a message for the
+    catalogues, translated when shown."""
+    return message
+
+
 NOT_CARRIED = {
-    "too-many": f"it has more than {MAX_ITEMS:,} elements (a numpy array has no such limit)",
-    "too-deep": f"it is nested more than {MAX_DEPTH} levels deep or contains itself",
-    "object-array": "it is a numpy array (or numpy value) holding Python objects, which the grader "
-    "does not carry because loading them would run code",
-    "array-not-written": "the grader could not write this numpy array for its checking kernel (out of space "
-    "or over the grader's file size limit)",
-    "symbolic": "it is a symbolic tensor without values",
-    "other-kind": "it is an object of a kind tests cannot read, such as an instance of a class defined "
-    "in the notebook, a generator or an iterator",
-    "model-not-saved": "Keras could not save the model",
-    "model-refused": "the model uses parts other than Keras's own layers, losses, metrics, activations, "
-    "initializers, regularizers, constraints and optimizers, or layers that run arbitrary code (Lambda, ...)",
-    "not-loaded": "the grader could not load it",
+    "too-many": N_("it has more than {limit} elements (a numpy array has no such limit)").format(
+        limit=f"{MAX_ITEMS:,}"
+    ),
+    "too-deep": N_("it is nested more than {limit} levels deep or contains itself").format(limit=MAX_DEPTH),
+    "object-array": N_(
+        "it is a numpy array (or numpy value) holding Python objects, which the grader "
+        "does not carry because loading them would run code"
+    ),
+    "array-not-written": N_(
+        "the grader could not write this numpy array for its checking kernel (out of space "
+        "or over the grader's file size limit)"
+    ),
+    "symbolic": N_("it is a symbolic tensor without values"),
+    "other-kind": N_(
+        "it is an object of a kind tests cannot read, such as an instance of a class defined "
+        "in the notebook, a generator or an iterator"
+    ),
+    "model-not-saved": N_("Keras could not save the model"),
+    "model-refused": N_(
+        "the model uses parts other than Keras's own layers, losses, metrics, activations, "
+        "initializers, regularizers, constraints and optimizers, or layers that run arbitrary code (Lambda, ...)"
+    ),
+    "not-loaded": N_("the grader could not load it"),
 }
 # What tests can read, for messages about what they cannot.
-SUPPORTED_KINDS = (
+SUPPORTED_KINDS = N_(
     "numbers, booleans, None, strings, bytes, lists, tuples, dicts, sets, numpy values and arrays "
     "(not of Python objects), Keras models built from Keras's own layers, losses, metrics, activations, initializers, "
     "regularizers and constraints, Keras training histories, and functions"

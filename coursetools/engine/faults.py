@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coursetools.course.language import N_
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -23,56 +25,74 @@ class Fault:
 
 
 def notebook_time_limit(seconds: int) -> Fault:
-    return Fault(f"the notebook ran longer than its time limit of {seconds} s", "NotebookTimeLimit")
+    return Fault(
+        N_("the notebook ran longer than its time limit of {seconds} s").format(seconds=seconds), "NotebookTimeLimit"
+    )
 
 
 def cell_time_limit(seconds: int, interrupted: bool) -> Fault:
     if interrupted:
         return Fault(
-            f"a cell ran longer than its time limit of {seconds} s; cells after it were not run", "CellTimeoutError"
+            N_("a cell ran longer than its time limit of {seconds} s; cells after it were not run").format(
+                seconds=seconds
+            ),
+            "CellTimeoutError",
         )
     return Fault(
-        f"a cell ran longer than its time limit of {seconds} s and could not be interrupted; cells after it were not run",
+        N_(
+            "a cell ran longer than its time limit of {seconds} s and could not be interrupted; "
+            "cells after it were not run"
+        ).format(seconds=seconds),
         "CellTimeoutError",
     )
 
 
 def memory_limit(megabytes: int) -> Fault:
-    return Fault(f"the kernel used more than the memory limit of {megabytes} MB and was stopped", "KernelDied")
+    return Fault(
+        N_("the kernel used more than the memory limit of {megabytes} MB and was stopped").format(megabytes=megabytes),
+        "KernelDied",
+    )
 
 
 def kernel_exited(code: int | None) -> Fault:
     if code is None:
-        return Fault("the kernel stopped responding; cells after this one were not run", "KernelDied")
-    return Fault(f"the kernel stopped unexpectedly (exit code {code}); cells after this one were not run", "KernelDied")
+        return Fault(N_("the kernel stopped responding; cells after this one were not run"), "KernelDied")
+    return Fault(
+        N_("the kernel stopped unexpectedly (exit code {code}); cells after this one were not run").format(code=code),
+        "KernelDied",
+    )
 
 
 def call_not_interruptible(seconds: float) -> Fault:
     return Fault(
-        f"a function called by a test ran longer than its time limit of {seconds:g} s and could not be "
-        "interrupted; cells after it were not run",
+        N_(
+            "a function called by a test ran longer than its time limit of {seconds} s and could not be "
+            "interrupted; cells after it were not run"
+        ).format(seconds=f"{seconds:g}"),
         "CallTimeoutError",
     )
 
 
 def kernel_died_during_call() -> Fault:
-    return Fault("the kernel stopped while a test was calling one of its functions", "KernelDied")
+    return Fault(N_("the kernel stopped while a test was calling one of its functions"), "KernelDied")
 
 
 def export_time_limit(seconds: int) -> Fault:
     return Fault(
-        f"reading the values a test checks from the kernel took longer than the {seconds} s left for it; "
-        "cells after it were not run",
+        N_(
+            "reading the values a test checks from the kernel took longer than the {seconds} s left for it; "
+            "cells after it were not run"
+        ).format(seconds=seconds),
         "CellTimeoutError",
     )
 
 
 # Messages of a single test or cell (the submission goes on).
-CHECK_TIME_LIMIT = "Checking this step took longer than the time left for it."
-CHECK_OUTPUT_LOST = "The grader did not receive all of this test's output in time; this test could not be checked."
-CHECKER_CRASHED = "The grader's checking kernel crashed on this submission's data; this test could not be checked."
-OUTPUT_LOST_NOTE = (
+CHECK_TIME_LIMIT = N_("Checking this step took longer than the time left for it.")
+CHECK_OUTPUT_LOST = N_("The grader did not receive all of this test's output in time; this test could not be checked.")
+CHECKER_CRASHED = N_("The grader's checking kernel crashed on this submission's data; this test could not be checked.")
+OUTPUT_LOST_NOTE = N_(
     "\n[output limit] some of this cell's output did not reach the grader (a single output larger than "
     "the grader accepts, or output still arriving after the cell ended); it is not shown.\n"
 )
-OUTPUT_LOST_TEST = "The grader did not receive all of this test's output, so it could not check it."
+OUTPUT_LOST_TEST = N_("The grader did not receive all of this test's output, so it could not check it.")

@@ -16,9 +16,20 @@ import re
 from dataclasses import dataclass
 
 from coursetools.course.assignments import is_autograder_test
+from coursetools.course.language import N_
 from coursetools.engine.names_read import names_read_by
 
 _NOT_DEFINED = re.compile(r"name '([^']+)' is not defined|`([^`]+)` (?:is not defined|cannot be checked)")
+
+
+# A check's message with the earlier failure that may explain it (one template, so that it is
+# translated as a whole: language.py).
+EXPLAINED = N_("{message} (an earlier cell failed, which may be why: {label} raised {error})")
+NOTE = N_("(an earlier cell failed, which may be why: {label} raised {error})")  # the traceback's last line
+
+
+def cell_label(index: int) -> str:
+    return N_("code cell {number}").format(number=index + 1)
 
 
 @dataclass
@@ -72,7 +83,7 @@ class EarlierFailures:
         if error is None:
             return
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        label = f"your cell '{grade_id}'" if grade_id else f"code cell {index + 1}"
+        label = N_("your cell '{grade_id}'").format(grade_id=grade_id) if grade_id else cell_label(index)
         ename, evalue = error
         self.failed.append(FailedCell(label, f"{ename}: {evalue}"[:300], _bound_names(cell.get("source", ""))))
 
@@ -89,8 +100,8 @@ class EarlierFailures:
             culprit = next((f for f in reversed(self.failed) if read & f.binds), None)
             if culprit is None:
                 return
-            note = f" (an earlier cell failed, which may be why: {culprit.label} raised {culprit.error})"
-            output["evalue"] = output.get("evalue", "") + note
+            evalue = output.get("evalue", "")
+            output["evalue"] = EXPLAINED.format(message=evalue, label=culprit.label, error=culprit.error)
             if output.get("traceback"):
-                output["traceback"] = [*output["traceback"], note.strip()]
+                output["traceback"] = [*output["traceback"], NOTE.format(label=culprit.label, error=culprit.error)]
             return

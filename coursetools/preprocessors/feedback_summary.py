@@ -9,6 +9,7 @@ from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 
 from coursetools.course import plugins
+from coursetools.course.language import Messages, for_notebook
 from coursetools.preprocessors.manual_review import could_not_check
 from coursetools.preprocessors.sanitize_outputs import picture, plain_text
 from coursetools.workflow.scores import StepScore, notebook_scores, total
@@ -53,6 +54,7 @@ class FeedbackSummary(Preprocessor):
         info = resources.get("nbgrader", {})
         assignment, notebook = info.get("assignment"), info.get("notebook")
         recorded = _recorded_scores(info)
+        _ = for_notebook(nb, assignment)  # the words in the language of the student's notebook
         rows, steps = [], []
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -61,42 +63,54 @@ class FeedbackSummary(Preprocessor):
             step = recorded.get(grade_id) or _unrecorded(cell, notebook)
             steps.append(step)
             points = f"{'?' if step.score is None else f'{step.score:g}'} / {step.max_score:g}"
-            title = plugins.step_title(assignment, grade_id, notebook)
+            title = _.gettext(plugins.step_title(assignment, grade_id, notebook))
             rows.append(
                 f"<tr><td{LEFT}>{table_cell(title)}</td><td{POINTS}>{points}</td>"
-                f"<td{LEFT}>{table_cell(_found(cell, step), 1200)}</td></tr>"
+                f"<td{LEFT}>{table_cell(_found(cell, step, _), 1200)}</td></tr>"
             )
         earned, possible, pending = total(steps)
         meta = nb.metadata.get("coursetools", {})
         meta = meta if isinstance(meta, dict) else {}
-        still = f" (+ {pending:g} points still to be graded by your instructor)" if pending else ""
+        still = (
+            _(" (+ {pending} points still to be graded by your instructor)").format(pending=f"{pending:g}")
+            if pending
+            else ""
+        )
+        result = _("Your result: {earned} / {possible}").format(earned=f"{earned:g}", possible=f"{possible:g}")
         parts = [
             f'<div class="{MATHJAX_IGNORE}">',
-            f"<h1>Your result: {earned:g} / {possible:g}{still}</h1>",  # the grader's numbers only
+            f"<h1>{html.escape(result)}{html.escape(still)}</h1>",  # the grader's numbers only
         ]
         if meta.get("fault"):
-            parts.append(f"<p><strong>Grading stopped early:</strong> {table_cell(meta['fault'], 600)}.</p>")
+            fault = str(meta["fault"])
+            stopped = _("Grading stopped early:")
+            sentence = table_cell(_.translate(f"{fault[:1].upper()}{fault[1:]}."), 600)  # as faults.Fault.sentence
+            parts.append(f"<p><strong>{stopped}</strong> {sentence}</p>")
+        headings = _("step"), _("points"), _("what the grader found")  # outside f-strings, for Babel
         parts += [
             '<table class="table table-condensed">',
-            f"<thead><tr><th{LEFT}>step</th><th{POINTS}>points</th><th{LEFT}>what the grader found</th></tr></thead>",
+            f"<thead><tr><th{LEFT}>{headings[0]}</th><th{POINTS}>{headings[1]}</th>"
+            f"<th{LEFT}>{headings[2]}</th></tr></thead>",
             "<tbody>",
             *rows,
             "</tbody></table>",
         ]
         parts += [
             f'<img alt="{table_cell(alt, 200)}" src="data:image/png;base64,{png}"/>'
-            for alt, png in self._pictures(assignment, meta.get("insights"), info)
+            for alt, png in self._pictures(assignment, meta.get("insights"), info, _)
         ]
         parts.append("</div>")
         nb.cells.insert(0, new_markdown_cell("\n".join(parts)))
         return nb, resources
 
-    def _pictures(self, assignment, insights, info) -> list[tuple[str, str]]:
+    def _pictures(self, assignment, insights, info, messages: Messages) -> list[tuple[str, str]]:
         """The plugin's pictures that are real PNGs; none when drawing fails on this student's numbers."""
         if not isinstance(insights, dict) or not insights:
             return []
         try:
-            drawn = [(str(alt), picture("image/png", png)) for alt, png in plugins.pictures(assignment, insights)]
+            drawn = [
+                (str(alt), picture("image/png", png)) for alt, png in plugins.pictures(assignment, insights, messages)
+            ]
         except Exception as error:  # a plugin's bug or odd numbers must not cost the student their feedback
             self.log.warning(
                 "No feedback pictures for %s: the plugin of %s failed (%s: %s)",
@@ -125,22 +139,26 @@ def _unrecorded(cell, notebook) -> StepScore:
     return StepScore(notebook or "", grade_id, None if score is None else float(score), float(max_score), grade_id)
 
 
-def _found(cell, step: StepScore) -> str:
-    """What the grader found: the text of the step's last column."""
+def _found(cell, step: StepScore, _: Messages) -> str:
+    """What the grader found: the text of the step's last column, in the student's language."""
     if step.score is None:
         if could_not_check(cell):  # fixed words: nothing of the student's value is quoted
-            return "the grader could not check this step automatically; your instructor will grade it by hand"
-        return "to be graded by your instructor"
+            return _("the grader could not check this step automatically; your instructor will grade it by hand")
+        return _("to be graded by your instructor")
     if step.by_instructor:
-        comment = f". Their comment: {step.comment}" if step.comment else ""
-        return f"graded by your instructor: {step.score:g} / {step.max_score:g}{comment}"
+        comment = _(". Their comment: {comment}").format(comment=step.comment) if step.comment else ""
+        shown = _("graded by your instructor: {score} / {max_score}").format(
+            score=f"{step.score:g}", max_score=f"{step.max_score:g}"
+        )
+        return shown + comment
     if step.score >= step.max_score:
-        return "passed"
+        return _("passed")
     if cell.cell_type != "code" or utils.is_solution(cell):
-        return "no answer was given" if utils.is_solution(cell) else "graded by your instructor"
+        return _("no answer was given") if utils.is_solution(cell) else _("graded by your instructor")
     for output in cell.get("outputs", []):
         if output.output_type == "error":
-            return plain_text(f"{output.ename}: {output.evalue}" if output.evalue else output.ename)
+            evalue = _.translate(output.evalue) if output.evalue else ""
+            return plain_text(f"{output.ename}: {evalue}" if evalue else output.ename)
         if output.output_type == "stream" and output.name == "stderr":
-            return "the check wrote an error message: " + plain_text(output.text)[:200]
-    return "failed"
+            return _("the check wrote an error message: ") + plain_text(output.text)[:200]
+    return _("failed")

@@ -14,6 +14,7 @@ from nbgrader.preprocessors.base import NbGraderPreprocessor
 from traitlets import List
 
 from coursetools.course.assignments import is_autograder_test
+from coursetools.course.language import N_
 from coursetools.preprocessors.manual_review import CANNOT_CHECK
 from coursetools.preprocessors.sanitize_outputs import plain_text
 
@@ -95,9 +96,9 @@ GRADER_ERRORS = {
     CANNOT_CHECK,  # rewritten in fixed words when the grades are saved (manual_review.py)
 }
 CELL_FRAME = re.compile(r"Cell In\[\d+\], line (\d+)")
-PASSED = "This check passed."
-HIDDEN_FAILED = "a hidden check of this step failed."
-MESSAGE_WITHHELD = (
+PASSED = N_("This check passed.")
+HIDDEN_FAILED = N_("a hidden check of this step failed.")
+MESSAGE_WITHHELD = N_(
     "this check failed; run the test cell in your notebook to see its message "
     "(it is not shown here because hidden checks ran before it)."
 )

@@ -25,18 +25,31 @@ from nbgrader.preprocessors import SaveAutoGrades
 
 from coursetools.course import plugins
 from coursetools.course.assignments import is_autograder_test, marked_for_manual_review, source_notebook
+from coursetools.course.language import N_
 from coursetools.engine.carriers import NOT_CARRIED, SUPPORTED_KINDS
 from coursetools.workflow.scores import StepScore, total
 
 CANNOT_CHECK = "NotCarried"  # the error name the checker shows for such a test
 
-FAILED = (
-    "This step could not be checked: the grader cannot carry a value it uses to its checking kernel{why}. "
-    f"Tests can read {SUPPORTED_KINDS}. Give the step one of these and submit again."
+# The fixed messages, with and without a fixed reason (one template each, for the catalogues).
+FAILED = N_(
+    "This step could not be checked: the grader cannot carry a value it uses to its checking kernel. "
+    "Tests can read {kinds}. Give the step one of these and submit again."
 )
-BY_HAND = (
+FAILED_BECAUSE = N_(
+    "This step could not be checked: the grader cannot carry a value it uses to its checking kernel: {reason}. "
+    "Tests can read {kinds}. Give the step one of these and submit again."
+)
+BY_HAND = N_(
     "This step could not be checked automatically: the grader cannot carry a value it uses to its "
-    "checking kernel{why}. It is left to the instructor to grade by hand. Instructor: grade it from the notebook's "
+    "checking kernel. It is left to the instructor to grade by hand. Instructor: grade it from the notebook's "
+    "code and outputs; do not load the student's model or files outside the grader's sandbox "
+    "(keras.saving.load_model with safe_mode=False, pickle or running the notebook on your machine "
+    "runs the student's code with your rights)."
+)
+BY_HAND_BECAUSE = N_(
+    "This step could not be checked automatically: the grader cannot carry a value it uses to its "
+    "checking kernel: {reason}. It is left to the instructor to grade by hand. Instructor: grade it from the notebook's "
     "code and outputs; do not load the student's model or files outside the grader's sandbox "
     "(keras.saving.load_model with safe_mode=False, pickle or running the notebook on your machine "
     "runs the student's code with your rights)."
@@ -62,7 +75,10 @@ def state_in_fixed_words(cell, by_hand: bool) -> None:
     """Replace the test's could-not-check errors by the fixed message (its other outputs stay)."""
     reason = fixed_reason(cell)
     errors = _errors(cell)
-    message = (BY_HAND if by_hand else FAILED).format(why=f": {reason}" if reason else "")
+    if reason:
+        message = (BY_HAND_BECAUSE if by_hand else FAILED_BECAUSE).format(reason=reason, kinds=SUPPORTED_KINDS)
+    else:
+        message = (BY_HAND if by_hand else FAILED).format(kinds=SUPPORTED_KINDS)
     fixed = new_output("error", ename=CANNOT_CHECK, evalue=message, traceback=[f"{CANNOT_CHECK}: {message}"])
     cell.outputs = [o for o in cell.outputs if not any(o is e for e in errors)] + [fixed]
 

@@ -16,6 +16,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from traitlets import List, default
 
+from coursetools.course.language import for_notebook
 from coursetools.workflow.scores import notebook_scores, total
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -46,6 +47,8 @@ class PendingGrades(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
+        # The template's words in the language of the student's notebook (its t() macro).
+        resources["course_words"] = for_notebook(nb, info.get("assignment")).entries
         try:
             with Gradebook(info["db_url"]) as gb:
                 recorded = notebook_scores(gb, info["assignment"], info["notebook"], info["student"])

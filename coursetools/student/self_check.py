@@ -22,6 +22,7 @@ from nbgrader import utils
 import course_config
 from coursetools.course import plugins
 from coursetools.course.assignments import assignment_of_notebook
+from coursetools.course.language import N_, Messages, for_notebook
 from coursetools.preprocessors.earlier_failures import EarlierFailures
 
 PASSED, FAILED, WHEN_GRADED, TO_ANSWER, ANSWERED = "pass", "fail", "when graded", "to answer", "answered"
@@ -78,10 +79,17 @@ def read_numbers(cell) -> dict[str, str]:
     return {}
 
 
+def messages_for(path: Path) -> Messages:
+    """The self-check's words in the language of the student's notebook (language.py)."""
+    return for_notebook(nbformat.read(path, as_version=4), assignment_of_notebook(path))
+
+
 def run_checks(path: Path, timeout: int | None = None) -> list[CheckResult]:
-    """Execute the notebook top to bottom in a fresh kernel and report each graded step."""
+    """Execute the notebook top to bottom in a fresh kernel and report each graded step, in the
+    language of the notebook."""
     nb = nbformat.read(path, as_version=4)
     assignment = assignment_of_notebook(path)
+    _ = for_notebook(nb, assignment)
     expressions = plugins.self_check_numbers(assignment) if assignment else {}
     if expressions:
         nb.cells.append(numbers_cell(expressions))
@@ -106,48 +114,56 @@ def run_checks(path: Path, timeout: int | None = None) -> list[CheckResult]:
         if not utils.is_grade(cell):
             continue
         grade_id = cell.metadata["nbgrader"]["grade_id"]
-        step = plugins.step_title(assignment, grade_id, path.stem)
+        step = _(plugins.step_title(assignment, grade_id, path.stem))
         if utils.is_solution(cell):  # an answer graded by hand
             status = TO_ANSWER if unanswered(cell) else ANSWERED
-            results.append(CheckResult(step, status, "graded by your instructor"))
+            results.append(CheckResult(step, status, _("graded by your instructor")))
             continue
         errors = [o for o in cell.outputs if o.output_type == "error"]
         if errors:
             results.append(
-                CheckResult(step, FAILED, f"{errors[0].ename}: {errors[0].evalue}", numbers.get(grade_id, ""))
+                CheckResult(
+                    step, FAILED, f"{errors[0].ename}: {_.translate(errors[0].evalue)}", numbers.get(grade_id, "")
+                )
             )
         elif hidden_only(cell):
-            results.append(CheckResult(step, WHEN_GRADED, "a hidden check: runs when graded"))
+            results.append(CheckResult(step, WHEN_GRADED, _("a hidden check: runs when graded")))
         else:
-            results.append(CheckResult(step, PASSED, "ok", numbers.get(grade_id, "")))
+            results.append(CheckResult(step, PASSED, _("ok"), numbers.get(grade_id, "")))
     return results
 
 
-LABELS = {PASSED: "PASS", FAILED: "FAIL", WHEN_GRADED: "LATER", TO_ANSWER: "TODO", ANSWERED: "DONE"}
+LABELS = {PASSED: N_("PASS"), FAILED: N_("FAIL"), WHEN_GRADED: N_("LATER"), TO_ANSWER: N_("TODO"), ANSWERED: N_("DONE")}
 DETAILS = {
-    WHEN_GRADED: "runs when graded (a hidden check)",
-    TO_ANSWER: "still to answer; graded by your instructor",
-    ANSWERED: "answered; graded by your instructor",
+    WHEN_GRADED: N_("runs when graded (a hidden check)"),
+    TO_ANSWER: N_("still to answer; graded by your instructor"),
+    ANSWERED: N_("answered; graded by your instructor"),
 }
 
 
-def report_line(result: CheckResult) -> str:
+def report_line(result: CheckResult, _: Messages | None = None) -> str:
     """One step of the self-check: its state, its title, why, and the student's own numbers."""
-    detail = result.message if result.status == FAILED else DETAILS.get(result.status)
-    numbers = f"  [yours: {result.numbers}]" if result.numbers else ""
-    return f"  {LABELS[result.status]:<5} {result.step}" + (f": {detail}" if detail else "") + numbers
+    _ = _ or Messages()
+    detail = (
+        result.message if result.status == FAILED else _(DETAILS[result.status]) if result.status in DETAILS else None
+    )
+    numbers = _("  [yours: {numbers}]").format(numbers=result.numbers) if result.numbers else ""
+    return f"  {_(LABELS[result.status]):<5} {result.step}" + (f": {detail}" if detail else "") + numbers
 
 
-def summary(results: list[CheckResult]) -> tuple[bool, str]:
+def summary(results: list[CheckResult], _: Messages | None = None) -> tuple[bool, str]:
     """(whether a visible check failed, the closing sentence of the report)."""
+    _ = _ or Messages()
     checks = [r for r in results if r.status in (PASSED, FAILED)]
     failed = [r for r in checks if r.status == FAILED]
     if failed:
-        return True, f"{len(failed)} of {len(checks)} checks failed. Fix the first one, then run this again."
+        return True, _("{failed} of {checks} checks failed. Fix the first one, then run this again.").format(
+            failed=len(failed), checks=len(checks)
+        )
     later = [r for r in results if r.status == WHEN_GRADED]
     to_answer = [r.step for r in results if r.status == TO_ANSWER]
     return False, (
-        f"All {len(checks)} visible checks pass."
-        + (f" {len(later)} hidden check(s) run when graded." if later else "")
-        + (f" Still to answer: {', '.join(to_answer)}." if to_answer else "")
+        _("All {checks} visible checks pass.").format(checks=len(checks))
+        + (_(" {later} hidden check(s) run when graded.").format(later=len(later)) if later else "")
+        + (_(" Still to answer: {steps}.").format(steps=_(", ").join(to_answer)) if to_answer else "")
     )

@@ -17,6 +17,7 @@ import nbformat
 
 import course_config
 from coursetools.course.assignments import marked_for_student_kernel, notebook_path, notebooks
+from coursetools.course.language import CATALOGUE_PATTERN
 from coursetools.course.plugins import PLUGIN_FILE
 from coursetools.engine.carriers import SUPPORTED_KINDS
 from coursetools.preprocessors.manual_review import could_not_check, fixed_reason
@@ -40,6 +41,10 @@ def leak_problems(root: Path, assignment: str, release_dir: Path) -> list[str]:
         problems += [f"{release_path}: {p}" for p in leak_checks.find_leaks(source_nb, release_nb)]
     problems += [
         f"{path}: the assignment's grading plugin must not be released" for path in release_dir.rglob(PLUGIN_FILE)
+    ]
+    problems += [
+        f"{path}: the assignment's message catalogue (its hidden tests' messages) must not be released"
+        for path in release_dir.rglob(CATALOGUE_PATTERN)
     ]
     return problems
 

@@ -1,23 +1,37 @@
 """ps1's own grading knowledge (see coursetools/course/plugins.py): step titles, what the
 checker measures for the feedback pictures, the pictures, and the sample class.
 
-Never released to students (nbgrader's CourseDirectory.ignore lists this file).
+Never released to students (nbgrader's CourseDirectory.ignore lists this file). Its words are
+marked with N_ or _ and translated in translations/messages.<language>.po (language.py).
 """
 
+from coursetools.course.language import N_, Messages
+
 STEP_TITLES = {
-    "test-imports": "1. Imports",
-    "test-load-data": "2. Load the data",
-    "test-class-names": "3. Look at the pictures",
-    "test-normalize": "4. Scale the pixels",
-    "test-one-hot": "5. One-hot labels",
-    "test-build-model": "6. Build the model",
-    "test-compile-model": "7. Compile",
-    "test-train-model": "8. Train",
-    "test-evaluate-model": "9. Test accuracy",
+    "test-imports": N_("1. Imports"),
+    "test-load-data": N_("2. Load the data"),
+    "test-class-names": N_("3. Look at the pictures"),
+    "test-normalize": N_("4. Scale the pixels"),
+    "test-one-hot": N_("5. One-hot labels"),
+    "test-build-model": N_("6. Build the model"),
+    "test-compile-model": N_("7. Compile"),
+    "test-train-model": N_("8. Train"),
+    "test-evaluate-model": N_("9. Test accuracy"),
 }
 
 # Fashion-MNIST's labels 0-9, in order.
-CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+CLASS_NAMES = [
+    N_("T-shirt/top"),
+    N_("Trouser"),
+    N_("Pullover"),
+    N_("Dress"),
+    N_("Coat"),
+    N_("Sandal"),
+    N_("Shirt"),
+    N_("Sneaker"),
+    N_("Bag"),
+    N_("Ankle boot"),
+]
 SAMPLE_IMAGES = 24
 HISTORY_KEYS = {  # what Keras names the curves, by the metric the student compiled
     "loss": "loss",
@@ -69,20 +83,22 @@ def measure(namespace):
 
 
 # -- in nbgrader's feedback step -----------------------------------------------------------
-def pictures(insights):
-    """(alt text, base64 PNG): predictions on test images, confusion matrix, training curve."""
+def pictures(insights, _=None):
+    """(alt text, base64 PNG): predictions on test images, confusion matrix, training curve;
+    their words translated by `_` (language.Messages)."""
     from coursetools.course.plugin_pictures import figure_png
 
+    _ = _ or Messages()
     made = []
     for draw in (_predictions, _confusion, _training_curve):
-        picture = draw(insights)
+        picture = draw(insights, _)
         if picture is not None:
             alt, fig = picture
             made.append((alt, figure_png(fig)))
     return made
 
 
-def _predictions(insights):
+def _predictions(insights, _):
     predictions = insights.get("sample_predictions")
     if not (isinstance(predictions, list) and predictions):
         return None
@@ -90,6 +106,7 @@ def _predictions(insights):
     from matplotlib import pyplot as plt
 
     (_, _), (test_x, test_y) = keras.datasets.fashion_mnist.load_data()
+    names = [_(name) for name in CLASS_NAMES]
     fig, axes = plt.subplots(3, 8, figsize=(12, 5.4))
     for i, ax in enumerate(axes.flat[: len(predictions)]):
         if not isinstance(predictions[i], int):
@@ -97,16 +114,16 @@ def _predictions(insights):
         guess, truth = predictions[i] % len(CLASS_NAMES), int(test_y[i])
         ax.imshow(test_x[i], cmap="gray")
         ax.set_title(
-            f"{CLASS_NAMES[guess]}" + ("" if guess == truth else f"\n(is {CLASS_NAMES[truth]})"),
+            names[guess] + ("" if guess == truth else "\n" + _("(is {name})").format(name=names[truth])),
             fontsize=8,
             color="black" if guess == truth else "red",
         )
         ax.axis("off")
-    fig.suptitle("Your model on the first test images (wrong answers in red)")
-    return "Predictions of your model on test images", fig
+    fig.suptitle(_("Your model on the first test images (wrong answers in red)"))
+    return _("Predictions of your model on test images"), fig
 
 
-def _confusion(insights):
+def _confusion(insights, _):
     confusion = insights.get("confusion")
     labels = len(CLASS_NAMES)
     if not (isinstance(confusion, list) and len(confusion) == labels):
@@ -123,20 +140,21 @@ def _confusion(insights):
     matrix = np.nan_to_num(matrix, nan=0.0, posinf=0.0, neginf=0.0).clip(0, 1e9)  # counts: finite, bounded
     fig, ax = plt.subplots(figsize=(7, 6))
     ax.imshow(matrix, cmap="Blues")
-    ax.set_xticks(range(labels), CLASS_NAMES, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(labels), CLASS_NAMES, fontsize=8)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true class")
+    names = [_(name) for name in CLASS_NAMES]
+    ax.set_xticks(range(labels), names, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(labels), names, fontsize=8)
+    ax.set_xlabel(_("predicted"))
+    ax.set_ylabel(_("true class"))
     for r in range(labels):
         for c in range(labels):
             color = "white" if matrix[r, c] > matrix.max() / 2 else "black"
             ax.text(c, r, f"{int(matrix[r, c])}", ha="center", va="center", fontsize=6, color=color)
-    ax.set_title("Confusion matrix on the 10,000 test images")
+    ax.set_title(_("Confusion matrix on the 10,000 test images"))
     fig.tight_layout()
-    return "Confusion matrix", fig
+    return _("Confusion matrix"), fig
 
 
-def _training_curve(insights):
+def _training_curve(insights, _):
     from coursetools.course.plugin_pictures import finite_curve
 
     history = insights.get("history")
@@ -145,14 +163,14 @@ def _training_curve(insights):
     from matplotlib import pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    for key in ("accuracy", "loss"):
+    for key, label in (("accuracy", _("training accuracy")), ("loss", _("training loss"))):
         values = finite_curve(history.get(key))  # the student's numbers: finite, bounded
-        ax.plot(range(1, len(values) + 1), values, marker="o", label=f"training {key}")
-    ax.set_xlabel("epoch")
+        ax.plot(range(1, len(values) + 1), values, marker="o", label=label)
+    ax.set_xlabel(_("epoch"))
     ax.legend()
-    ax.set_title("Training curve")
+    ax.set_title(_("Training curve"))
     fig.tight_layout()
-    return "Training curve", fig
+    return _("Training curve"), fig
 
 
 # -- the bundled sample class (`./course samples`) ---------------------------------------------

@@ -1,18 +1,21 @@
 """ps2's own grading knowledge (see coursetools/course/plugins.py): step titles, the curves the
 checker measures for the feedback, and the sample class.
 
-Never released to students (nbgrader's CourseDirectory.ignore lists this file).
+Never released to students (nbgrader's CourseDirectory.ignore lists this file). Its words are
+marked with N_ or _ and translated in translations/messages.<language>.po (language.py).
 """
 
+from coursetools.course.language import N_, Messages
+
 STEP_TITLES = {
-    "test-validation-split": "1a. Validation set from the training images",
-    "test-overfitting-history": "1b. Training and validation curves",
-    "test-best-epoch": "1c. The epoch with the lowest validation loss",
-    "test-build-model": "2. build_model(1, 64, 0.2)",
-    "test-build-model-arguments": "2. build_model with other arguments",
-    "test-improved-model": "3. Improved model: dropout, size and layer kinds",
-    "test-improved-accuracy": "3. Improved model: test accuracy, and a copy the grader trains within the budget",
-    "reflection": "4. Reflection",
+    "test-validation-split": N_("1a. Validation set from the training images"),
+    "test-overfitting-history": N_("1b. Training and validation curves"),
+    "test-best-epoch": N_("1c. The epoch with the lowest validation loss"),
+    "test-build-model": N_("2. build_model(1, 64, 0.2)"),
+    "test-build-model-arguments": N_("2. build_model with other arguments"),
+    "test-improved-model": N_("3. Improved model: dropout, size and layer kinds"),
+    "test-improved-accuracy": N_("3. Improved model: test accuracy, and a copy the grader trains within the budget"),
+    "reflection": N_("4. Reflection"),
 }
 # `./course check`: the student's own numbers next to each step, evaluated in the student's own
 # kernel after their notebook ran (shown to them only, never used to grade).
@@ -29,7 +32,7 @@ SELF_CHECK_NUMBERS = {
     ),
     "test-improved-accuracy": "f'test accuracy {test_accuracy:.4f}, the bar is {ACCURACY_THRESHOLD}'",
 }
-CURVES = {"history_long": "Part 1: the ps1 model trained longer", "history": "Part 3: your improved model"}
+CURVES = {"history_long": N_("Part 1: the ps1 model trained longer"), "history": N_("Part 3: your improved model")}
 ACCURACY_KEYS = ("accuracy", "acc", "categorical_accuracy")
 
 
@@ -55,27 +58,30 @@ def measure(namespace):
 
 
 # -- in nbgrader's feedback step -----------------------------------------------------------
-def pictures(insights):
+def pictures(insights, _=None):
+    """(alt text, base64 PNG) per training; words translated by `_` (language.Messages)."""
     from matplotlib import pyplot as plt
 
     from coursetools.course.plugin_pictures import figure_png, finite_curve
 
+    _ = _ or Messages()
     made = []
     for name, title in CURVES.items():
+        title = _(title)
         curves = insights.get(name)
         if not isinstance(curves, dict) or not finite_curve(curves.get("loss")):
             continue
         fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-        for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
-            for prefix, label in (("", "training"), ("val_", "validation")):
+        for ax, metric, heading in zip(axes, ("loss", "accuracy"), (_("loss"), _("accuracy")), strict=True):
+            for prefix, label in (("", _("training")), ("val_", _("validation"))):
                 values = finite_curve(curves.get(prefix + metric))  # the student's numbers: finite, bounded
                 ax.plot(range(1, len(values) + 1), values, marker="o", label=label)
-            ax.set_xlabel("epoch")
-            ax.set_title(metric)
+            ax.set_xlabel(_("epoch"))
+            ax.set_title(heading)
             ax.legend()
         fig.suptitle(title)
         fig.tight_layout()
-        made.append((f"{title}: training and validation curves", figure_png(fig)))
+        made.append((_("{title}: training and validation curves").format(title=title), figure_png(fig)))
     return made
 
 
