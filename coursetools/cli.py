@@ -44,7 +44,7 @@ import nbformat
 import course_config
 from coursetools.classtools import lms_export
 from coursetools.classtools.class_report import write_class_report, write_course_totals, write_steps_csv
-from coursetools.course import data, jupyter_server, kernelspec, scaffold
+from coursetools.course import data, jupyter_server, kernelspec, scaffold, translations
 from coursetools.course.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.engine import host_check, sandbox
 from coursetools.engine.kernel_limits import (
@@ -92,10 +92,12 @@ def cmd_release(args) -> None:
     problems = validate_assignment.leak_problems(ROOT, args.assignment, out)
     if problems:
         raise CommandError("The generated release leaks:\n  " + "\n  ".join(problems))
+    folders = [f"{p.relative_to(ROOT)}/" for p in translations.release_folders(ROOT, args.assignment).values()]
     say(
-        f"Generated {out.relative_to(ROOT)}/ from source/{args.assignment}/: no solutions, "
-        "hidden tests or outputs in it."
+        f"Generated {', '.join(folders)} from source/{args.assignment}/: no solutions, hidden tests or outputs in them."
     )
+    for note in validate_assignment.untranslated_notes(ROOT, args.assignment):
+        say(f"  WARNING: {note}")
 
 
 def stop_if_tests_stale(assignment: str) -> None:
@@ -121,6 +123,8 @@ def cmd_validate(args) -> None:
     )
     if unenforced_note():
         say(f"  note: graded with limits {unenforced_note()}")
+    for note in result.notes:
+        say(f"  note: {note}")
     for name, grade_id in result.student_kernel_tests:
         say(
             f"  note: test '{grade_id}' of {name}.ipynb is tagged {STUDENT_KERNEL_TAG}: it runs in the "
@@ -223,9 +227,15 @@ def cmd_publish(args) -> None:
             f"`./course publish --assignment {args.assignment} --replace` (students who fetched it keep their copy)."
         )
     cmd_release(args)  # publish only a fresh release that leaks nothing
-    nbgrader(ROOT, "release_assignment", args.assignment, *(["--force"] if args.replace else []))
+    # every language's release (translations.py), each its own entry of the students' Assignments list
+    for folder in translations.release_folders(ROOT, args.assignment).values():
+        nbgrader(ROOT, "release_assignment", folder.name, *(["--force"] if args.replace else []))
     jupyter_server.protect_inbound(exchange_dir / course_config.COURSE_ID / "inbound")
-    say(f"Published {args.assignment} to {released}: students fetch it from their Assignments list.")
+    names = ", ".join(folder.name for folder in translations.release_folders(ROOT, args.assignment).values())
+    say(
+        f"Published {names} to {released.parent}: students fetch one from their Assignments list "
+        f"({args.assignment} in English; the others in the language their name ends with)."
+    )
 
 
 def collect_from_exchange(assignment: str) -> None:

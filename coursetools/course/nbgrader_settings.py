@@ -5,6 +5,7 @@ import sys
 
 import course_config
 from coursetools.course.plugins import PLUGIN_FILE
+from coursetools.course.translations import FOLDER as TRANSLATIONS_FOLDER
 
 
 def gradebook_url(root) -> str:
@@ -35,7 +36,15 @@ def apply(c) -> None:
     c.ExchangeFactory.collect = SafeExchangeCollect
     c.SafeExchangeCollect.max_bytes = course_config.SUBMISSION_MAX_MB * 1_000_000
     # The assignment's grading plugin stays with the instructor: never released, never collected.
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".keras", PLUGIN_FILE]
+    c.CourseDirectory.ignore = [
+        ".ipynb_checkpoints",
+        "*.pyc",
+        "__pycache__",
+        "feedback",
+        ".keras",
+        PLUGIN_FILE,
+        TRANSLATIONS_FOLDER,
+    ]
 
     # `nbgrader export` writes next to the other reports, not into the course root.
     (root / "reports").mkdir(exist_ok=True)

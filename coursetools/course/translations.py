@@ -46,7 +46,7 @@ def languages() -> list[str]:
 
 
 def release_id(assignment: str, language: str) -> str:
-    """The folder (and exchange assignment) of one language's release: ps1-zh-CN."""
+    """The folder (and exchange assignment) of one language's release: <id>-zh-CN."""
     return assignment if language == ENGLISH else f"{assignment}-{language}"
 
 
@@ -128,9 +128,7 @@ def problems(root: Path, assignment: str, language: str) -> list[str]:
         if message is None or not message.string:
             older = [m for m in catalogue if m.context == english.context and m.string]
             found.append(
-                f"{label}: the translation was made from an older English text"
-                if older
-                else f"{label}: no translation"
+                f"{label}: the translation was made from an older English text" if older else f"{label}: no translation"
             )
         elif message.fuzzy:
             found.append(f"{label}: the translation was made from an older English text (fuzzy)")
@@ -161,53 +159,74 @@ def code_difference(english: str, translated: str) -> str | None:
     return None if code(before) == code(after) else "the translation changes code, not only comments"
 
 
-def translate_notebook(nb, notebook: str, catalogue: Catalog, language: str):
+def translate_notebook(nb, notebook: str, catalogue: Catalog, language: str, untranslated: list | None = None):
     """A copy of a (source or release) notebook in `language`: each translatable cell's text
-    replaced by its translation (KeyError naming the cell if it has none), the language in the
-    notebook's metadata, and nbgrader's checksum of each locked cell recomputed, so Validate
-    and autograde see the translated cell as the one released."""
+    replaced by its up-to-date translation, the language in the notebook's metadata, and
+    nbgrader's checksum of each locked cell recomputed, so Validate and autograde see the
+    translated cell as the one released. A cell without an up-to-date translation keeps its
+    English (never an outdated instruction); its label is appended to `untranslated`."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
-        if translatable(cell):
-            cell.source = translation(catalogue, notebook, cell)
-            if utils.is_locked(cell) and "checksum" in cell.metadata.get("nbgrader", {}):
-                cell.metadata.nbgrader["checksum"] = utils.compute_checksum(cell)
+        if not translatable(cell):
+            continue
+        text = translation(catalogue, notebook, cell)
+        if text is None:
+            if untranslated is not None:
+                untranslated.append(context(notebook, cell))
+            continue
+        cell.source = text
+        if utils.is_locked(cell) and "checksum" in cell.metadata.get("nbgrader", {}):
+            cell.metadata.nbgrader["checksum"] = utils.compute_checksum(cell)
     nb.metadata[LANGUAGE_KEY] = language
     return nb
 
 
-def translation(catalogue: Catalog, notebook: str, cell) -> str:
+def translation(catalogue: Catalog, notebook: str, cell) -> str | None:
+    """The cell's up-to-date translation, or None."""
     message = catalogue.get(cell.source, context=context(notebook, cell))
     if message is None or not message.string or message.fuzzy:
-        raise KeyError(f"cell {context(notebook, cell)} has no up-to-date translation")
-    if cell.cell_type == "code" and (reason := code_difference(cell.source, message.string)):
-        raise KeyError(f"cell {context(notebook, cell)}: {reason}")
+        return None
+    if cell.cell_type == "code" and code_difference(cell.source, message.string):
+        return None
     return message.string
 
 
-def write_releases(root: Path, assignment: str) -> list[Path]:
-    """release/<id>-<language>/ for every language: the English release/<id>/ translated
-    (its other files copied as they are). Returns the folders written."""
+def translated_languages(root: Path, assignment: str) -> list[str]:
+    """The languages this assignment is released in besides English: those of TRANSLATIONS in
+    course_config.py it has a catalogue for (a new assignment is English until translated)."""
+    return [lang for lang in languages() if catalogue_path(root, assignment, lang).is_file()]
+
+
+def release_folders(root: Path, assignment: str) -> dict[str, Path]:
+    """language -> release folder, English first."""
+    ids = [ENGLISH, *translated_languages(root, assignment)]
+    return {lang: Path(root) / "release" / release_id(assignment, lang) for lang in ids}
+
+
+def write_releases(root: Path, assignment: str) -> dict[str, list[str]]:
+    """release/<id>-<language>/ for every language: the English release/<id>/ translated (its
+    other files copied as they are). Returns language -> the cells left in English."""
     root = Path(root)
     english = root / "release" / assignment
-    written = []
-    for language in languages():
+    left = {}
+    for language, dest in release_folders(root, assignment).items():
+        if language == ENGLISH:
+            continue
         catalogue = load(root, assignment, language)
-        dest = root / "release" / release_id(assignment, language)
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(english, dest)
+        left[language] = []
         for name in notebooks(assignment):
             path = dest / f"{name}.ipynb"
-            nbformat.write(translate_notebook(nbformat.read(path, as_version=4), name, catalogue, language), path)
-        written.append(dest)
-    return written
+            nb = nbformat.read(path, as_version=4)
+            nbformat.write(translate_notebook(nb, name, catalogue, language, left[language]), path)
+    return left
 
 
-def localize(nb, notebook: str, assignment: str, root: Path | None = None):
-    """A notebook in the language its metadata names (unchanged for English): how a
-    Chinese sample or reference submission is made from the English one."""
-    language = language_of(nb)
+def in_language(nb, notebook: str, assignment: str, language: str, root: Path | None = None):
+    """An English notebook (a release, or a submission made from it) in `language`: how the
+    Chinese twin of a sample or reference submission is made."""
     if language == ENGLISH:
         return nb
     root = Path(root or course_config.COURSE_ROOT)
@@ -239,6 +258,9 @@ def glossary_problems(root: Path, assignment: str, language: str) -> list[str]:
         english = students_words(message.id, code_cell)
         translated = students_words(message.string, code_cell)
         for term, chinese in terms:
-            if re.search(rf"\b{re.escape(term)}(s|es|e|ed|ing|ting|ted)?\b", english, re.I) and chinese.lower() not in translated.lower():
+            if (
+                re.search(rf"\b{re.escape(term)}(s|es|e|ed|ing|ting|ted)?\b", english, re.I)
+                and chinese.lower() not in translated.lower()
+            ):
                 found.append(f"{assignment} cell {message.context}: '{term}' is translated without '{chinese}'")
     return found
