@@ -2,7 +2,9 @@
 
 Instructors:
     data        put Fashion-MNIST into the Keras cache (offline, checksummed)
-    release     generate release/ from source/ and check it leaks nothing
+    release     generate release/ from source/ (release/<id>/ in English, release/<id>-zh-CN/ in Chinese)
+                and check it leaks nothing
+    translations  update source/<id>/translations/<language>.po from the English; list what to translate
     validate    prove the assignment works: source passes, release fails, no leaks, release/ fresh
     samples     rewrite the bundled sample class in examples/submitted/
     collect     copy submissions into submitted/: from the exchange, a folder or a zip
@@ -17,7 +19,7 @@ Instructors:
 On a Jupyter server (nbgrader's exchange, README: "Running the course on a Jupyter server"):
     jupyter-setup     the exchange, the students' Jupyter settings, the formgrader for you
     lab               your JupyterLab in the course root, with the formgrader (options go to jupyter lab)
-    publish           put release/<assignment> in the exchange for students to fetch
+    publish           put release/<assignment> (and each language's, e.g. <assignment>-zh-CN) in the exchange
     collect           with no source: take the students' latest submissions from the exchange
     release-feedback  generate feedback and return it through the exchange
 The host:
@@ -120,6 +122,7 @@ def cmd_validate(args) -> None:
     say(
         f"{assignment} is valid: reference {earned:g}/{max_total - by_hand:g}{manual}, unchanged release "
         f"0/{max_total - by_hand:g}, no leaks, release/ matches source/."
+        + "".join(f" Its {lang} version scores the same, cell by cell." for lang in result.languages)
     )
     if unenforced_note():
         say(f"  note: graded with limits {unenforced_note()}")
@@ -498,7 +501,7 @@ def cmd_check(args) -> None:
 # Commands that act on one assignment: with several in course_config, --assignment is required.
 ONE_ASSIGNMENT = (
     "release", "validate", "collect", "autograde", "feedback", "export", "similarity", "publish",
-    "release-feedback", "grade", "serve", "worker", "queue",
+    "release-feedback", "grade", "serve", "worker", "queue", "translations",
 )  # fmt: skip
 
 
@@ -564,6 +567,21 @@ def cmd_worker(args) -> None:
     worker.run(args.workers, args.assignment, args.name)
 
 
+def cmd_translations(args) -> None:
+    languages = translations.translated_languages(ROOT, args.assignment)
+    if not languages:
+        raise CommandError(
+            f"{args.assignment} has no translations: create source/{args.assignment}/{translations.FOLDER}/"
+            f"<language>.po for a language of TRANSLATIONS in course_config.py ({translations.languages()})."
+        )
+    for language in languages:
+        path = translations.update(ROOT, args.assignment, language)
+        left = translations.problems(ROOT, args.assignment, language)
+        say(f"Updated {path.relative_to(ROOT)} from source/{args.assignment}/: {len(left)} text(s) to translate.")
+        for problem in left:
+            say(f"  {problem}")
+
+
 def cmd_queue(args) -> None:
     from coursetools.service.queue_view import rows
 
@@ -593,6 +611,7 @@ COMMANDS = {
     "serve": (cmd_serve, "grade each submission as it arrives in the exchange and release its feedback"),
     "worker": (cmd_worker, "grade submissions from the broker (GRADING_BROKER_URL) on this machine"),
     "queue": (cmd_queue, "list the submissions taken by `serve`: queued, running, done, failed"),
+    "translations": (cmd_translations, "update source/<id>/translations/*.po from the English; list what to translate"),
 }
 
 

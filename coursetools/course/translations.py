@@ -111,7 +111,9 @@ def update(root: Path, assignment: str, language: str) -> Path:
     """Bring a language's catalogue up to the English source (Babel's update: new texts are
     added untranslated, changed ones kept as fuzzy with the English they were made from)."""
     catalogue = load(root, assignment, language)
+    created = catalogue.creation_date  # kept: an update with nothing new leaves the file as it is
     catalogue.update(template(root, assignment), no_fuzzy_matching=False, update_header_comment=False)
+    catalogue.creation_date = created
     return save(catalogue, root, assignment, language)
 
 

@@ -78,6 +78,7 @@ class Validation:
     reference: list = field(default_factory=list)  # StepScores of the reference solution
     student_kernel_tests: list[tuple[str, str]] = field(default_factory=list)  # (notebook, grade_id)
     notes: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # translated versions graded like the English one
 
 
 def validate(assignment: str, progress=print) -> Validation:
@@ -119,6 +120,7 @@ def validate(assignment: str, progress=print) -> Validation:
         result.reference = scores["validate-reference"]
         for twin in twins:
             result.problems += language_problems(twin, scores["validate-reference"], scores[twin])
+        result.languages = translations.translated_languages(copy_root, assignment)
         result.student_kernel_tests = [(n, g) for n in names for g in marked_for_student_kernel(source[n])]
     return result
 

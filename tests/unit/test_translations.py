@@ -13,7 +13,9 @@ from coursetools.workflow import leak_checks
 
 pytestmark = pytest.mark.unit
 ROOT = course_config.COURSE_ROOT
-TRANSLATED = [(a, lang) for a in sorted(course_config.ASSIGNMENTS) for lang in translations.translated_languages(ROOT, a)]
+TRANSLATED = [
+    (a, lang) for a in sorted(course_config.ASSIGNMENTS) for lang in translations.translated_languages(ROOT, a)
+]
 
 
 def test_every_assignment_is_translated_into_every_course_language():
