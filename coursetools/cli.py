@@ -209,6 +209,12 @@ def cmd_jupyter_setup(args) -> None:
         f"create-assignment disabled; nbgrader settings in {written['students'] / jupyter_server.STUDENT_CONFIG_FILE}."
     )
     say(f"You (the instructor): formgrader and create-assignment enabled in {written['instructor']}.")
+    if translations.languages():
+        say(
+            "Languages: `./course publish` lists each assignment once per language in the students' Assignment "
+            f"List (e.g. ps1, and {', '.join('ps1-' + lang for lang in translations.languages())}); a student "
+            "fetches and submits one, graded as the one assignment."
+        )
     say(
         "Start your JupyterLab with `./course lab`: in the course root, with your tools, grading with the course's grader."
     )
