@@ -93,7 +93,7 @@ def validate(assignment: str, progress=print) -> Validation:
         result.notes += untranslated_notes(copy_root, assignment)
         if differences := stale_tests.stale_tests(course_config.COURSE_ROOT, assignment):
             result.problems.append(stale_tests.stale_message(assignment, differences))
-        progress("2/3 grading the reference solution and the unchanged release ...")
+        progress("2/3 grading the reference solution (in each language) and the unchanged release ...")
         source = {n: nbformat.read(notebook_path(copy_root, "source", assignment, n), as_version=4) for n in names}
         released = {n: nbformat.read(notebook_path(copy_root, "release", assignment, n), as_version=4) for n in names}
         reference = {n: samples.fill(released[n], samples.solution_code(source[n])) for n in names}

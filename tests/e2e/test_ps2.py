@@ -141,3 +141,10 @@ def test_chinese_twins_score_exactly_as_their_english_twins_cell_by_cell(graded_
         chinese, english = cell_by_cell(course, "ps2", twin, student)
         assert chinese and chinese == english, (twin, chinese, english, results["autograde"].stdout[-2000:])
         assert reads_in_its_language(course, "ps2", twin, NOTEBOOK) == []
+    # the reports count each twin once, under ps2, with its English twin's row
+    with open(course / "reports" / "ps2-steps.csv") as fh:
+        rows = [row for row in csv.DictReader(fh)]
+    by_student = {row.pop("student_id"): row for row in rows}
+    assert len(by_student) == len(rows)
+    for twin, student in pairs.items():
+        assert by_student[twin] == by_student[student]
