@@ -50,15 +50,6 @@ def release_id(assignment: str, language: str) -> str:
     return assignment if language == ENGLISH else f"{assignment}-{language}"
 
 
-def assignment_of(release: str) -> tuple[str, str]:
-    """(assignment, language) of a release id: the inverse of release_id."""
-    for assignment in course_config.ASSIGNMENTS:
-        for language in languages():
-            if release == release_id(assignment, language):
-                return assignment, language
-    return release, ENGLISH
-
-
 def language_of(nb) -> str:
     return nb.metadata.get(LANGUAGE_KEY) or ENGLISH
 
