@@ -212,8 +212,8 @@ def cmd_jupyter_setup(args) -> None:
     if translations.languages():
         say(
             "Languages: `./course publish` lists each assignment once per language in the students' Assignment "
-            f"List (e.g. ps1, and {', '.join('ps1-' + lang for lang in translations.languages())}); a student "
-            "fetches and submits one, graded as the one assignment."
+            f"List (<id>, and {', '.join('<id>-' + lang for lang in translations.languages())}); a student "
+            "fetches and submits one, graded as the one assignment <id>."
         )
     say(
         "Start your JupyterLab with `./course lab`: in the course root, with your tools, grading with the course's grader."
