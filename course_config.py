@@ -64,6 +64,11 @@ ASSIGNMENTS = {
     },
 }
 
+# Languages every assignment is released in besides English (README: "Students: the course in
+# Chinese"): the students' text of source/<id>/ translated in source/<id>/translations/<language>.po,
+# one release folder per language, release/<id>-<language>/, graded as the one assignment <id>.
+TRANSLATIONS = ["zh-CN"]
+
 # --- the students' environment ------------------------------------------------------------
 # What student code may import, in the grading sandbox and on the course's Jupyter server
 # (all pinned in requirements.txt; a unit test imports each). Notebooks name them for students.

@@ -2,7 +2,9 @@
 
 Instructors:
     data        put Fashion-MNIST into the Keras cache (offline, checksummed)
-    release     generate release/ from source/ and check it leaks nothing
+    release     generate release/ from source/ (release/<id>/ in English, release/<id>-zh-CN/ in Chinese)
+                and check it leaks nothing
+    translations  update the notebooks' and the messages' catalogues (source/<id>/translations/) from the English
     validate    prove the assignment works: source passes, release fails, no leaks, release/ fresh
     samples     rewrite the bundled sample class in examples/submitted/
     collect     copy submissions into submitted/: from the exchange, a folder or a zip
@@ -17,7 +19,7 @@ Instructors:
 On a Jupyter server (nbgrader's exchange, README: "Running the course on a Jupyter server"):
     jupyter-setup     the exchange, the students' Jupyter settings, the formgrader for you
     lab               your JupyterLab in the course root, with the formgrader (options go to jupyter lab)
-    publish           put release/<assignment> in the exchange for students to fetch
+    publish           put release/<assignment> (and each language's, e.g. <assignment>-zh-CN) in the exchange
     collect           with no source: take the students' latest submissions from the exchange
     release-feedback  generate feedback and return it through the exchange
 The host:
@@ -44,7 +46,7 @@ import nbformat
 import course_config
 from coursetools.classtools import lms_export
 from coursetools.classtools.class_report import write_class_report, write_course_totals, write_steps_csv
-from coursetools.course import data, jupyter_server, kernelspec, scaffold
+from coursetools.course import data, jupyter_server, kernelspec, scaffold, translations
 from coursetools.course.assignments import STUDENT_KERNEL_TAG, notebooks
 from coursetools.engine import host_check, sandbox
 from coursetools.engine.kernel_limits import (
@@ -92,10 +94,12 @@ def cmd_release(args) -> None:
     problems = validate_assignment.leak_problems(ROOT, args.assignment, out)
     if problems:
         raise CommandError("The generated release leaks:\n  " + "\n  ".join(problems))
+    folders = [f"{p.relative_to(ROOT)}/" for p in translations.release_folders(ROOT, args.assignment).values()]
     say(
-        f"Generated {out.relative_to(ROOT)}/ from source/{args.assignment}/: no solutions, "
-        "hidden tests or outputs in it."
+        f"Generated {', '.join(folders)} from source/{args.assignment}/: no solutions, hidden tests or outputs in them."
     )
+    for note in validate_assignment.untranslated_notes(ROOT, args.assignment):
+        say(f"  WARNING: {note}")
 
 
 def stop_if_tests_stale(assignment: str) -> None:
@@ -118,9 +122,12 @@ def cmd_validate(args) -> None:
     say(
         f"{assignment} is valid: reference {earned:g}/{max_total - by_hand:g}{manual}, unchanged release "
         f"0/{max_total - by_hand:g}, no leaks, release/ matches source/."
+        + "".join(f" Its {lang} version scores the same, cell by cell." for lang in result.languages)
     )
     if unenforced_note():
         say(f"  note: graded with limits {unenforced_note()}")
+    for note in result.notes:
+        say(f"  note: {note}")
     for name, grade_id in result.student_kernel_tests:
         say(
             f"  note: test '{grade_id}' of {name}.ipynb is tagged {STUDENT_KERNEL_TAG}: it runs in the "
@@ -202,6 +209,12 @@ def cmd_jupyter_setup(args) -> None:
         f"create-assignment disabled; nbgrader settings in {written['students'] / jupyter_server.STUDENT_CONFIG_FILE}."
     )
     say(f"You (the instructor): formgrader and create-assignment enabled in {written['instructor']}.")
+    if translations.languages():
+        say(
+            "Languages: `./course publish` lists each assignment once per language in the students' Assignment "
+            f"List (<id>, and {', '.join('<id>-' + lang for lang in translations.languages())}); a student "
+            "fetches and submits one, graded as the one assignment <id>."
+        )
     say(
         "Start your JupyterLab with `./course lab`: in the course root, with your tools, grading with the course's grader."
     )
@@ -223,9 +236,15 @@ def cmd_publish(args) -> None:
             f"`./course publish --assignment {args.assignment} --replace` (students who fetched it keep their copy)."
         )
     cmd_release(args)  # publish only a fresh release that leaks nothing
-    nbgrader(ROOT, "release_assignment", args.assignment, *(["--force"] if args.replace else []))
+    # every language's release (translations.py), each its own entry of the students' Assignments list
+    for folder in translations.release_folders(ROOT, args.assignment).values():
+        nbgrader(ROOT, "release_assignment", folder.name, *(["--force"] if args.replace else []))
     jupyter_server.protect_inbound(exchange_dir / course_config.COURSE_ID / "inbound")
-    say(f"Published {args.assignment} to {released}: students fetch it from their Assignments list.")
+    names = ", ".join(folder.name for folder in translations.release_folders(ROOT, args.assignment).values())
+    say(
+        f"Published {names} to {released.parent}: students fetch one from their Assignments list "
+        f"({args.assignment} in English; the others in the language their name ends with)."
+    )
 
 
 def collect_from_exchange(assignment: str) -> None:
@@ -433,17 +452,6 @@ def cmd_doctor(args) -> None:
         raise CommandError("a required guarantee is missing (the table above says which and how to fix it).")
 
 
-def cmd_translations(args) -> None:
-    from coursetools.course import message_sources
-
-    problems = message_sources.update_all()
-    for problem in problems:
-        say(problem)
-    if problems:
-        raise CommandError(f"{len(problems)} message(s) to translate in the catalogues listed above.")
-    say("Every message has a current translation.")
-
-
 def cmd_setup_host(args) -> None:
     for line in host_check.setup_host(args.user):
         say(line)
@@ -500,7 +508,7 @@ def cmd_check(args) -> None:
 # Commands that act on one assignment: with several in course_config, --assignment is required.
 ONE_ASSIGNMENT = (
     "release", "validate", "collect", "autograde", "feedback", "export", "similarity", "publish",
-    "release-feedback", "grade", "serve", "worker", "queue",
+    "release-feedback", "grade", "serve", "worker", "queue", "translations",
 )  # fmt: skip
 
 
@@ -566,6 +574,29 @@ def cmd_worker(args) -> None:
     worker.run(args.workers, args.assignment, args.name)
 
 
+def cmd_translations(args) -> None:
+    """Both kinds of catalogue updated from the English: the notebooks' texts
+    (source/<id>/translations/<language>.po) and the messages (messages.<language>.po)."""
+    from coursetools.course import message_sources
+
+    left = []
+    for assignment in [args.assignment] if args.assignment else list(course_config.ASSIGNMENTS):
+        for language in translations.translated_languages(ROOT, assignment):
+            path = translations.update(ROOT, assignment, language)
+            problems = translations.problems(ROOT, assignment, language)
+            say(f"Updated {path.relative_to(ROOT)} from source/{assignment}/: {len(problems)} text(s) to translate.")
+            for problem in problems:
+                say(f"  {problem}")
+            left += problems
+    messages = message_sources.update_all()
+    say(f"Updated the message catalogues: {len(messages)} message(s) to translate.")
+    for problem in messages:
+        say(f"  {problem}")
+    if left or messages:
+        raise CommandError(f"{len(left) + len(messages)} text(s) and message(s) to translate, listed above.")
+    say("Every text and message has a current translation.")
+
+
 def cmd_queue(args) -> None:
     from coursetools.service.queue_view import rows
 
@@ -589,16 +620,16 @@ COMMANDS = {
     "release-feedback": (cmd_release_feedback, "generate feedback and return it through the exchange"),
     "check": (cmd_check, "self-check a notebook: run it and report each visible check"),
     "doctor": (cmd_doctor, "what the grading sandbox enforces on this host; non-zero exit if a guarantee is missing"),
-    "translations": (
-        cmd_translations,
-        "update the message catalogues from the sources; non-zero exit if any is untranslated",
-    ),
     "setup-host": (cmd_setup_host, "as root, once: let a non-root grading account create the kernels' cgroups"),
     "new-assignment": (cmd_new_assignment, "write source/<ID>/ from a template: every kind of cell, a plugin stub"),
     "grade": (cmd_grade, "enter grades by hand for a student's cell, or import a CSV of them"),
     "serve": (cmd_serve, "grade each submission as it arrives in the exchange and release its feedback"),
     "worker": (cmd_worker, "grade submissions from the broker (GRADING_BROKER_URL) on this machine"),
     "queue": (cmd_queue, "list the submissions taken by `serve`: queued, running, done, failed"),
+    "translations": (
+        cmd_translations,
+        "update the notebooks' and the messages' catalogues from the English; non-zero exit if any is untranslated",
+    ),
 }
 
 

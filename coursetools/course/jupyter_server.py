@@ -11,6 +11,11 @@ which takes precedence. `./course jupyter-setup` does that:
 - for the user running it (the instructor): the formgrader and "create assignment" are
   enabled again in their ~/.jupyter.
 
+Students choose their language by what they fetch: `./course publish` puts every language's
+release in the exchange as its own entry of the Assignment List (<id> in English, <id>-zh-CN in
+Simplified Chinese; coursetools/course/translations.py), and collect files a submission of
+either as the one assignment <id> (the latest counts), so nothing here is per language.
+
 Hiding a tool is not access control: a student could enable the formgrader in their own
 ~/.jupyter, where it runs with their rights; file permissions keep the course root private
 (README: "Permissions on a multi-user server").

@@ -6,6 +6,7 @@ import sys
 import course_config
 from coursetools.course.language import CATALOGUE_PATTERN
 from coursetools.course.plugins import PLUGIN_FILE
+from coursetools.course.translations import FOLDER as TRANSLATIONS_FOLDER
 
 
 def gradebook_url(root) -> str:
@@ -44,6 +45,7 @@ def apply(c) -> None:
         ".keras",
         PLUGIN_FILE,
         CATALOGUE_PATTERN,  # the message catalogues hold hidden tests' messages
+        TRANSLATIONS_FOLDER,
     ]
 
     # `nbgrader export` writes next to the other reports, not into the course root.

@@ -94,6 +94,13 @@ def sample_class(assignment: str, root: Path | None = None) -> dict:
     return dict(getattr(load(assignment, root), "SAMPLE_CLASS", {}))
 
 
+def translated_samples(assignment: str, root: Path | None = None) -> list[str]:
+    """The students of SAMPLE_CLASS who also hand in the assignment's other languages
+    (TRANSLATED_SAMPLES; by default the first, the reference)."""
+    students = list(sample_class(assignment, root))
+    return list(getattr(load(assignment, root), "TRANSLATED_SAMPLES", students[:1]))
+
+
 def pictures(assignment: str | None, insights: dict, messages=None) -> list[tuple[str, str]]:
     """The plugin's pictures, their words in the language of `messages` (language.Messages) and
     drawn with a font that has its characters."""

@@ -46,6 +46,8 @@ from pathlib import Path
 from nbgrader.exchange.default.collect import ExchangeCollect
 from traitlets import Integer
 
+import course_config
+from coursetools.course import translations
 from coursetools.workflow.safe_copy import (
     TIMESTAMP_FORMAT,
     Budget,
@@ -73,12 +75,16 @@ class Candidate:
 
 
 def latest_submissions(inbound: Path, assignment: str) -> tuple[dict[str, Candidate], dict[str, str]]:
-    """(student -> their latest valid submission, folder name -> why it was ignored)."""
+    """(student -> their latest valid submission, folder name -> why it was ignored). A student's
+    submissions of every language's release of the assignment (translations.py: <id>-zh-CN in the
+    exchange) count as submissions of the one assignment: the latest is graded, whatever its language."""
     latest: dict[str, Candidate] = {}
     ignored: dict[str, str] = {}
-    for folder in sorted(inbound.glob(f"*+{assignment}+*")) if inbound.is_dir() else []:
+    releases = [folder.name for folder in translations.release_folders(course_config.COURSE_ROOT, assignment).values()]
+    folders = sorted({f for release in releases for f in inbound.glob(f"*+{release}+*")}) if inbound.is_dir() else []
+    for folder in folders:
         try:
-            candidate = _candidate(folder, assignment)
+            candidate = _candidate(folder, releases)
         except Refused as why:
             ignored[shown(folder.name)] = str(why)
             continue
@@ -89,9 +95,9 @@ def latest_submissions(inbound: Path, assignment: str) -> tuple[dict[str, Candid
     return latest, ignored
 
 
-def _candidate(folder: Path, assignment: str) -> Candidate | None:
+def _candidate(folder: Path, releases: list[str]) -> Candidate | None:
     parts = folder.name.rsplit("+", 3)  # as nbgrader reads it: student id first; the date is not used
-    if len(parts) < 3 or parts[1] != assignment:
+    if len(parts) < 3 or parts[1] not in releases:
         return None  # another assignment whose name shares a part with this one
     student = parts[0]
     try:

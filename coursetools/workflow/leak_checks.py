@@ -7,6 +7,8 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 
+from coursetools.course.translations import LANGUAGE_KEY
+
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -73,7 +75,8 @@ def find_leaks(source_nb, release_nb) -> list[str]:
 def comparable(nb) -> list[tuple]:
     """What matters in a generated notebook, without volatile metadata."""
     return [(c.cell_type, c.source, c.metadata.get("nbgrader", {})) for c in nb.cells] + [
-        ("kernelspec", nb.metadata.get("kernelspec", {}))
+        ("kernelspec", nb.metadata.get("kernelspec", {})),
+        ("language", nb.metadata.get(LANGUAGE_KEY)),  # the language a translated version is in
     ]
 
 

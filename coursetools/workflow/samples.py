@@ -5,6 +5,9 @@ notebook with some answer cells filled in, as the assignment's plugin says
 (SAMPLE_CLASS in source/<assignment>/course_plugin.py). The bundled class under
 examples/submitted/ is written by `python -m coursetools samples` and a test
 checks it matches what this module builds, so it never drifts from source/.
+The students of the plugin's TRANSLATED_SAMPLES also hand in each translated version, as
+<student>-<language> (e.g. reference-solution-zh-CN): the same answers in the other language's
+release, to be graded exactly as their English twin.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import nbformat
 from nbgrader import utils
 
 import course_config
-from coursetools.course import plugins
+from coursetools.course import plugins, translations
 from coursetools.course.assignments import notebook_path, notebooks
 from coursetools.workflow.leak_checks import SOLUTION_BEGIN, SOLUTION_END
 
@@ -49,10 +52,21 @@ def build_sample_class(assignment: str, root: Path | None = None) -> dict[str, d
     names = notebooks(assignment)
     source = {n: nbformat.read(notebook_path(root, "source", assignment, n), as_version=4) for n in names}
     release = {n: nbformat.read(notebook_path(root, "release", assignment, n), as_version=4) for n in names}
-    return {
+    built = {
         student: {n: fill(release[n], build(solution_code(source[n]))) for n in names}
         for student, (build, _) in plugins.sample_class(assignment, root).items()
     }
+    for language in translations.translated_languages(root, assignment):
+        for student in plugins.translated_samples(assignment, root):
+            built[twin(student, language)] = {
+                n: translations.in_language(nb, n, assignment, language, root) for n, nb in built[student].items()
+            }
+    return built
+
+
+def twin(student: str, language: str) -> str:
+    """The student id of a sample student's submission in another language."""
+    return f"{student}-{language}"
 
 
 def write_sample_class(dest: Path, assignment: str, root: Path | None = None) -> list[Path]:

@@ -196,3 +196,5 @@ SAMPLE_CLASS = {
     "partial-first-five-steps": (_partial, 7),
     "undertrained-model": (_undertrained, 11),
 }
+# These also hand in the Chinese version (reference-solution-zh-CN, ...), graded exactly as their English twins.
+TRANSLATED_SAMPLES = ["reference-solution", "partial-first-five-steps"]

@@ -141,3 +141,5 @@ SAMPLE_CLASS = {
     "build-model-ignores-an-argument": (_ignores_an_argument, 9),
     "undertrained-model": (_undertrained, 9),
 }
+# These also hand in the Chinese version (reference-solution-zh-CN, ...), graded exactly as their English twins.
+TRANSLATED_SAMPLES = ["reference-solution", "build-model-ignores-an-argument"]

@@ -12,6 +12,7 @@ from coursetools.workflow.course_copy import make_course_copy
 
 from .corpus import CORPUS, MODEL_LIMIT_CASES
 from .honest import HONEST
+from .translated import write_twins
 
 NOTEBOOK = "fashion_mnist.ipynb"
 MAX_SCORE = 15
@@ -39,7 +40,7 @@ def write(course, student, nb_or_text, name=NOTEBOOK, assignment="ps1"):
 
 @pytest.fixture(scope="session")
 def graded_ps1(tmp_path_factory):
-    """ps1's sample class, the Keras corpus, the model-limit cases and the honest corpus, graded
+    """ps1's sample class (and Chinese twins of two), the Keras corpus, the model-limit cases and the honest corpus, graded
     in the session's one ps1 batch of two workers with the course's own limits (honest variants
     train for minutes): every ps1 case shares one course copy, one release and one autograde."""
     course = make_course_copy(tmp_path_factory.mktemp("ps1") / "course")
@@ -48,7 +49,9 @@ def graded_ps1(tmp_path_factory):
     source = nbformat.read(course / "source" / "ps1" / NOTEBOOK, as_version=4)
     reference = samples.solution_code(source)
     cases = [*CORPUS, *MODEL_LIMIT_CASES, *HONEST]
-    names = [*SAMPLE_CLASS, *(case.name for case in cases)]
+    # the Chinese reference and one more Chinese sample student (tests/e2e/test_translated.py)
+    twins = write_twins(course, "ps1", write)
+    names = [*SAMPLE_CLASS, *(case.name for case in cases), *twins]
     assert len(names) == len(set(names)), "a student id is used twice"
 
     for student, (build, _) in SAMPLE_CLASS.items():

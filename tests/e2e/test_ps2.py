@@ -19,6 +19,7 @@ from coursetools.workflow.scores import step_scores
 
 from .conftest import run_cli, write
 from .ps2_cases import PS2_CASES
+from .translated import cell_by_cell, reads_in_its_language, twins, write_twins
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 NOTEBOOK = "improving.ipynb"
@@ -42,6 +43,7 @@ def graded_ps2(tmp_path_factory):
             write(course, student, samples.fill(release, build(reference)), name=NOTEBOOK, assignment="ps2")
     for case in PS2_CASES:
         write(course, case.name, samples.fill(release, case.answers(reference)), name=NOTEBOOK, assignment="ps2")
+    write_twins(course, "ps2", write)  # the Chinese reference and one more Chinese sample student
     results = {
         command: run_cli(course, command, "--assignment", "ps2") for command in ("autograde", "feedback", "export")
     }
@@ -126,3 +128,23 @@ def test_reports_have_a_row_per_student_and_a_course_total(graded_ps2):
     with open(course / "reports" / "course-totals.csv") as fh:
         totals = {row["student_id"]: row for row in csv.DictReader(fh)}
     assert totals["reference-solution"]["ps2"] == "13" and totals["reference-solution"]["course_total"] == "13"
+
+
+def test_chinese_twins_score_exactly_as_their_english_twins_cell_by_cell(graded_ps2):
+    """The same answers in the Chinese release: every graded cell scores what the English one does
+    (the executed code is the same: translations change text and comments only), and the graded
+    notebook still reads in Chinese."""
+    course, results = graded_ps2
+    pairs = twins(course, "ps2")
+    assert pairs, "ps2 has no Chinese sample students"
+    for twin, student in pairs.items():
+        chinese, english = cell_by_cell(course, "ps2", twin, student)
+        assert chinese and chinese == english, (twin, chinese, english, results["autograde"].stdout[-2000:])
+        assert reads_in_its_language(course, "ps2", twin, NOTEBOOK) == []
+    # the reports count each twin once, under ps2, with its English twin's row
+    with open(course / "reports" / "ps2-steps.csv") as fh:
+        rows = [row for row in csv.DictReader(fh)]
+    by_student = {row.pop("student_id"): row for row in rows}
+    assert len(by_student) == len(rows)
+    for twin, student in pairs.items():
+        assert by_student[twin] == by_student[student]

@@ -126,3 +126,21 @@ def test_no_folder_trick_stops_collect_or_backdates_a_submission(tmp_path):
     submission(box, "heidi", LATE)
     assert exchange_collect.collect(box, submitted, "ps1", max_bytes=10_000).collected == ["heidi"]  # replaced cleanly
     assert sorted(p.name for p in submitted.iterdir()) == ["daemon", "heidi"]
+
+
+def test_either_language_is_collected_as_the_one_assignment_the_latest_counting(tmp_path):
+    """A student fetches ps1 or ps1-zh-CN (translations.py) and may submit both: one submission of
+    ps1 is collected, the one written last, whatever its language (so the gradebook, totals and
+    exports count the student once)."""
+    box = tmp_path / "inbound"
+    submission(box, "gina", EARLY, {"notes.txt": "english"})
+    submission(box, "gina", EARLY, {"notes.txt": "chinese, later"}, name=f"gina+ps1-zh-CN+{EARLY}+r4nd0m")
+    submission(box, "hank", LATE, {"notes.txt": "chinese"}, name=f"hank+ps1-zh-CN+{LATE}+r4nd0m")
+    submission(box, "hank", EARLY, {"notes.txt": "english, later"})
+    submission(box, "ivy", LATE, {"notes.txt": "another language's ps2"}, name=f"ivy+ps2-zh-CN+{LATE}+r4nd0m")
+    submitted = tmp_path / "submitted"
+    result = exchange_collect.collect(box, submitted, "ps1", max_bytes=20_000)
+    assert sorted(result.collected) == ["gina", "hank"]
+    assert (submitted / "gina" / "ps1" / "notes.txt").read_text() == "chinese, later"
+    assert (submitted / "hank" / "ps1" / "notes.txt").read_text() == "english, later"
+    assert sorted(p.relative_to(submitted).as_posix() for p in submitted.glob("*/*")) == ["gina/ps1", "hank/ps1"]

@@ -9,9 +9,9 @@ import nbformat
 import pytest
 
 import course_config
-from coursetools.workflow import leak_checks
+from coursetools.course import translations
+from coursetools.workflow import leak_checks, validate_assignment
 from coursetools.workflow.course_copy import make_course_copy
-from coursetools.workflow.nbgrader_runner import nbgrader
 from tests.engine_course import ASSIGNMENT as ENGINE
 from tests.engine_course import NOTEBOOK as ENGINE_NOTEBOOK
 from tests.engine_course import make_engine_course
@@ -32,12 +32,17 @@ def cli(course, *args):
 
 
 @pytest.mark.functional
-def test_committed_release_is_a_fresh_generation_of_source(tmp_path):
+@pytest.mark.parametrize("assignment", sorted(course_config.ASSIGNMENTS))
+def test_committed_release_is_a_fresh_generation_of_source(tmp_path, assignment):
+    """Every language's release folder (release/<id>/, release/<id>-zh-CN/), generated afresh,
+    is what is committed and leaks nothing."""
     copy = make_course_copy(tmp_path / "course")
-    nbgrader(copy, "generate_assignment", "ps1", "--force")
-    assert leak_checks.stale_release_files(copy / "release" / "ps1", ROOT / "release" / "ps1") == [], (
+    fresh = validate_assignment.generate(copy, assignment)
+    assert len(translations.release_folders(copy, assignment)) == 2, "English and Chinese"
+    assert validate_assignment.stale_releases(copy, assignment) == [], (
         "release/ is stale: run `./course release` and commit it"
     )
+    assert validate_assignment.leak_problems(copy, assignment, fresh) == []
 
 
 @pytest.mark.unit
@@ -58,6 +63,7 @@ def test_validate_passes_on_the_course(course):
     result = cli(course, "validate", "--assignment", "ps1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ps1 is valid: reference 15/15, unchanged release 0/15" in result.stdout
+    assert "Its zh-CN version scores the same, cell by cell." in result.stdout
 
 
 @pytest.mark.functional
