@@ -58,6 +58,7 @@ def apply(c) -> None:
     from coursetools.preprocessors.restore_locked_cells import RestoreLockedCells
     from coursetools.preprocessors.sanitize_outputs import SanitizeStudentOutputs
     from coursetools.preprocessors.show_submitted_outputs import ShowSubmittedOutputs
+    from coursetools.preprocessors.withhold_hidden_steps import WithholdHiddenSteps
 
     replacements = {
         "Execute": SandboxedExecute,
@@ -86,6 +87,7 @@ def apply(c) -> None:
         HideHiddenTests,
         *GenerateFeedback.preprocessors.default(),  # GetGrades: the gradebook's grades into the cells
         PendingGrades,
+        WithholdHiddenSteps,  # off unless `serve` asks for it before the due date
         SanitizeStudentOutputs,
         DescribeStudentFigures,
         FeedbackSummary,

@@ -11,6 +11,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from coursetools.course import plugins
 from coursetools.preprocessors.manual_review import could_not_check
 from coursetools.preprocessors.sanitize_outputs import picture, plain_text
+from coursetools.preprocessors.withhold_hidden_steps import withheld_grade_ids
 from coursetools.workflow.scores import StepScore, notebook_scores, total
 
 # Characters Markdown or MathJax would read as syntax, written as HTML character references:
@@ -25,6 +26,11 @@ def table_cell(text: str, limit: int = 400) -> str:
     return "".join(MARKUP_CHARACTERS.get(c, c) for c in html.escape(text))
 
 
+WITHHELD_FOUND = "checked when your submission is graded after the due date (it has hidden checks)"
+LATER = (
+    "Steps with hidden checks ({points} points) are graded after the due date: "
+    "this total leaves them out, and your feedback then shows them."
+)
 MATHJAX_IGNORE = "tex2jax_ignore mathjax_ignore"  # MathJax 2's and 3's class for "no TeX in here"
 # Jupyter's table style right-aligns every cell, which runs the points into the text after them.
 LEFT = ' style="text-align: left; vertical-align: top"'
@@ -53,27 +59,35 @@ class FeedbackSummary(Preprocessor):
         info = resources.get("nbgrader", {})
         assignment, notebook = info.get("assignment"), info.get("notebook")
         recorded = _recorded_scores(info)
-        rows, steps = [], []
+        withheld = withheld_grade_ids(resources)  # before the due date: steps with hidden tests
+        rows, steps, later = [], [], 0.0
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if not grade_id or not (grade_id in recorded or utils.is_grade(cell)):
                 continue
             step = recorded.get(grade_id) or _unrecorded(cell, notebook)
-            steps.append(step)
-            points = f"{'?' if step.score is None else f'{step.score:g}'} / {step.max_score:g}"
             title = plugins.step_title(assignment, grade_id, notebook)
+            if grade_id in withheld:  # nothing of its score, nor of why: only that it comes later
+                later += step.max_score
+                points, found = f"– / {step.max_score:g}", WITHHELD_FOUND
+            else:
+                steps.append(step)
+                points = f"{'?' if step.score is None else f'{step.score:g}'} / {step.max_score:g}"
+                found = _found(cell, step)
             rows.append(
                 f"<tr><td{LEFT}>{table_cell(title)}</td><td{POINTS}>{points}</td>"
-                f"<td{LEFT}>{table_cell(_found(cell, step), 1200)}</td></tr>"
+                f"<td{LEFT}>{table_cell(found, 1200)}</td></tr>"
             )
         earned, possible, pending = total(steps)
         meta = nb.metadata.get("coursetools", {})
         meta = meta if isinstance(meta, dict) else {}
         still = f" (+ {pending:g} points still to be graded by your instructor)" if pending else ""
-        parts = [
-            f'<div class="{MATHJAX_IGNORE}">',
-            f"<h1>Your result: {earned:g} / {possible:g}{still}</h1>",  # the grader's numbers only
-        ]
+        heading = f"Your result: {earned:g} / {possible:g}{still}"  # the grader's numbers only
+        if withheld:
+            heading = f"Your result on the visible checks: {earned:g} / {possible:g}{still}"
+        parts = [f'<div class="{MATHJAX_IGNORE}">', f"<h1>{heading}</h1>"]
+        if withheld:
+            parts.append(f"<p>{table_cell(LATER.format(points=f'{later:g}'))}</p>")
         if meta.get("fault"):
             parts.append(f"<p><strong>Grading stopped early:</strong> {table_cell(meta['fault'], 600)}.</p>")
         parts += [
@@ -83,9 +97,10 @@ class FeedbackSummary(Preprocessor):
             *rows,
             "</tbody></table>",
         ]
+        # the plugin's pictures draw what the hidden checks measured: none while they are withheld
         parts += [
             f'<img alt="{table_cell(alt, 200)}" src="data:image/png;base64,{png}"/>'
-            for alt, png in self._pictures(assignment, meta.get("insights"), info)
+            for alt, png in ([] if withheld else self._pictures(assignment, meta.get("insights"), info))
         ]
         parts.append("</div>")
         nb.cells.insert(0, new_markdown_cell("\n".join(parts)))

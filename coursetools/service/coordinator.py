@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import course_config
+from coursetools.errors import CommandError
 from coursetools.service import grading, payload
 from coursetools.service.jobs import OPEN, JobStore
 from coursetools.service.recording import record
@@ -107,12 +108,30 @@ class CeleryQueue:
         pass
 
 
+FEEDBACK_BEFORE_DUE = ("all", "visible", "none")
+
+
 def on_submit_policy(assignment: str) -> dict:
-    """ASSIGNMENTS[<id>]["on_submit"]: due (ISO date), feedback_before_due ("all" or "none"),
-    daily_limit (graded submissions per student per day; None: no limit)."""
+    """ASSIGNMENTS[<id>]["on_submit"]: due (ISO date), feedback_before_due ("all": everything;
+    "visible": the steps without hidden tests only, withhold_hidden_steps.py; "none": nothing
+    until the instructor releases it), daily_limit (graded submissions per student per day; None: no limit)."""
     policy = {"due": None, "feedback_before_due": "all", "daily_limit": None}
     policy.update(course_config.ASSIGNMENTS[assignment].get("on_submit", {}))
+    if policy["feedback_before_due"] not in FEEDBACK_BEFORE_DUE:
+        raise CommandError(
+            f"course_config.py: ASSIGNMENTS[{assignment!r}]['on_submit']['feedback_before_due'] is "
+            f"{policy['feedback_before_due']!r}; use one of {', '.join(map(repr, FEEDBACK_BEFORE_DUE))}"
+        )
     return policy
+
+
+def feedback_options(policy: dict, now: float) -> list[str] | None:
+    """nbgrader generate_feedback's options for on-submit feedback now, or None: none to release yet."""
+    if not before_due(policy, now) or policy["feedback_before_due"] == "all":
+        return []
+    if policy["feedback_before_due"] == "visible":
+        return ["--WithholdHiddenSteps.enabled=True"]
+    return None
 
 
 def before_due(policy: dict, now: float) -> bool:
@@ -226,11 +245,11 @@ class Coordinator:
         self.release_feedback(job)
 
     def release_feedback(self, job) -> None:
-        policy = on_submit_policy(job.assignment)
-        if before_due(policy, time.time()) and policy["feedback_before_due"] == "none":
+        options = feedback_options(on_submit_policy(job.assignment), time.time())
+        if options is None:
             return
         made = nbgrader(
-            self.root, "generate_feedback", job.assignment, "--student", job.student, "--force", check=False
+            self.root, "generate_feedback", job.assignment, "--student", job.student, "--force", *options, check=False
         )
         sent = nbgrader(self.root, "release_feedback", job.assignment, "--student", job.student, check=False)
         if made.returncode == 0 and sent.returncode == 0:

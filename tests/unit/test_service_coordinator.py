@@ -66,3 +66,13 @@ def test_a_student_over_the_daily_limit_is_withheld_and_the_others_go_on(coordin
     assert states(serve) == {first: "collected", second: "withheld", other: "collected"}
     (withheld,) = serve.store.jobs("withheld")
     assert withheld.submission is None and "1 graded submission(s) a day" in withheld.problem
+
+
+def test_the_daily_limit_holds_for_a_coordinator_started_again(coordinator):
+    """The count of graded submissions is in the job store, not in the process."""
+    first = submit("s01", "2026-11-30 10:00:00.000000 UTC")
+    coordinator().take_new("ps1")
+    second = submit("s01", "2026-11-30 11:00:00.000000 UTC")
+    restarted = coordinator()
+    restarted.take_new("ps1")
+    assert states(restarted) == {first: "collected", second: "withheld"}
