@@ -13,6 +13,8 @@ started again finishes what was open and takes nothing twice.
 from __future__ import annotations
 
 import datetime
+import os
+import signal
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,6 +39,7 @@ from coursetools.workflow.nbgrader_runner import nbgrader
 from coursetools.workflow.safe_copy import TIMESTAMP_FORMAT
 
 JOBS_FILE = "service.db"
+CRASH_AFTER_SEND_HOOK = "COURSETOOLS_TEST_CRASH_AFTER_SEND"  # tests only: die between sending and recording it
 NAMESPACE = uuid.UUID("6f1d2c1e-2f0b-4c55-9a55-3f3f1b8f9e21")  # task ids derived from submissions
 
 
@@ -152,6 +155,12 @@ class Coordinator:
         self.backend = CeleryQueue(url, course_version(self.root)) if url else LocalPool(self.root, workers)
         self.shown = ""
         self.inbound = Path(course_config.EXCHANGE_ROOT) / course_config.COURSE_ID / "inbound"
+        # feedback is generated and released beside the rounds, one at a time (one student's
+        # nbgrader runs never overlap): a slow one holds up no recording
+        self.feedback = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedback")
+        for job in self.store.jobs("done"):  # recorded by a coordinator that stopped before releasing it
+            if job.assignment in assignments and job.recorded and not job.released and not job.problem:
+                self.feedback.submit(self.release_feedback, job)
 
     def serve(self, rounds: int | None = None) -> None:
         done = 0
@@ -167,6 +176,7 @@ class Coordinator:
             done += 1
             if rounds is None or done < rounds:
                 time.sleep(poll_seconds())
+        self.feedback.shutdown(wait=True)  # a bounded run ends with its feedback out
 
     def round(self) -> None:
         for assignment in self.assignments:
@@ -199,14 +209,20 @@ class Coordinator:
                 self.say(f"  {student}: took {key}")
 
     def send_collected(self) -> None:
-        for job in self.store.jobs("collected"):
+        # "sending" ones were being sent when a coordinator stopped: maybe sent, maybe not; sent
+        # again, a duplicate message of the same task id is dropped by the worker (celery_app.claim)
+        for job in self.store.jobs("collected", "sending"):
             message = {
                 "key": job.key,
                 "assignment": job.assignment,
                 "student": job.student,
                 "submission": job.submission,
+                "sent": uuid.uuid4().hex,
             }
+            self.store.mark(job.key, "sending")
             self.backend.send(message)
+            if os.environ.get(CRASH_AFTER_SEND_HOOK):  # the tests' kill in the window
+                os.kill(os.getpid(), signal.SIGKILL)
             self.store.mark(job.key, "queued", queued=time.time())
 
     def follow(self) -> None:
@@ -242,9 +258,15 @@ class Coordinator:
         record(self.root, job.assignment, job.student, result)
         self.store.mark(job.key, "done", recorded=time.time(), **fields)
         self.say(f"  {job.student}: graded on {result['worker']} and recorded")
-        self.release_feedback(job)
+        self.feedback.submit(self.release_feedback, job)
 
     def release_feedback(self, job) -> None:
+        try:
+            self._release_feedback(job)
+        except Exception as error:  # in the feedback thread: said, tried again when the coordinator restarts
+            self.say(f"  {job.student}: feedback not released: {type(error).__name__}: {error}")
+
+    def _release_feedback(self, job) -> None:
         options = feedback_options(on_submit_policy(job.assignment), time.time())
         if options is None:
             return
@@ -254,6 +276,7 @@ class Coordinator:
         sent = nbgrader(self.root, "release_feedback", job.assignment, "--student", job.student, check=False)
         if made.returncode == 0 and sent.returncode == 0:
             self.store.update(job.key, released=time.time())
+            self.say(f"  {job.student}: feedback released")
         else:
             self.say(f"  {job.student}: feedback not released (nbgrader exited {made.returncode}/{sent.returncode})")
 
