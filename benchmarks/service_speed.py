@@ -43,14 +43,15 @@ SINGLES = 3  # submissions one at a time to an idle service: the queue's own cos
 
 
 def phases(course: Path) -> list[dict]:
-    with sqlite3.connect(course / "service.db") as db:
-        db.row_factory = sqlite3.Row
-        return [
-            dict(row)
-            for row in db.execute(
-                "SELECT key, submitted, queued, started, finished, recorded, released FROM jobs WHERE state = 'done'"
-            )
-        ]
+    if not (course / "service.db").is_file():  # the coordinator still starting
+        return []
+    query = "SELECT key, submitted, queued, started, finished, recorded, released FROM jobs WHERE state = 'done'"
+    try:
+        with sqlite3.connect(course / "service.db", timeout=30) as db:
+            db.row_factory = sqlite3.Row
+            return [dict(row) for row in db.execute(query)]
+    except sqlite3.OperationalError:  # its table not made yet
+        return []
 
 
 def percentile(values: list[float], share: float) -> float:

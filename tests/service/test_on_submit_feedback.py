@@ -13,6 +13,7 @@ checked after the due date: no points, no reason, no hidden code, and a total th
 out. A second submission the same day, taken by a coordinator started again, is withheld (the
 daily limit is in the job store, not in the process). After the due date the instructor's
 `./course release-feedback` shows everything: 1 / 5 and the hidden checks' failures.
+`./course serve` runs without --assignment: one coordinator for every assignment of the course.
 """
 
 import re

@@ -127,3 +127,11 @@ def test_the_readme_section_names_real_commands_settings_and_tests():
         assert (course_config.COURSE_ROOT / path).is_file(), path
     script = (course_config.COURSE_ROOT / "course").read_text()
     assert re.search(r"TEST_APT_PACKAGES=\(.*\bredis-server\b", script), "the tests' broker is installed by setup"
+
+
+def test_serve_takes_every_assignment_and_refuses_an_unknown_one(capsys):
+    from coursetools.cli import ANY_ASSIGNMENT, ONE_ASSIGNMENT, main
+
+    assert "serve" in ANY_ASSIGNMENT and "serve" not in ONE_ASSIGNMENT  # no --assignment needed with several
+    assert main(["serve", "--assignment", "no-such-assignment"]) == 1
+    assert "no-such-assignment" in capsys.readouterr().err
