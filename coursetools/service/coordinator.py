@@ -67,8 +67,8 @@ class LocalPool:
         if key not in self.running:
             return "lost", None  # sent before this coordinator started: send again
         job, attempt, future = self.running[key]
-        if not future.done():
-            return "running", {"hostname": "local"}
+        if not future.done():  # waiting for one of the pool's threads is queued, not running
+            return ("running", {"hostname": "local"}) if future.running() else ("queued", None)
         del self.running[key]
         error = future.exception()
         if error is None:
