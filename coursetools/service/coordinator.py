@@ -39,6 +39,7 @@ from coursetools.workflow.nbgrader_runner import nbgrader
 from coursetools.workflow.safe_copy import TIMESTAMP_FORMAT
 
 JOBS_FILE = "service.db"
+COMPLETE_MARK = "submission_secret.txt"  # the last file `nbgrader submit` writes into its exchange folder
 CRASH_AFTER_SEND_HOOK = "COURSETOOLS_TEST_CRASH_AFTER_SEND"  # tests only: die between sending and recording it
 NAMESPACE = uuid.UUID("6f1d2c1e-2f0b-4c55-9a55-3f3f1b8f9e21")  # task ids derived from submissions
 
@@ -194,6 +195,11 @@ class Coordinator:
         for student in sorted({*result.collected, *result.unchanged}):
             folder = submitted / student / assignment
             key = (folder / SOURCE_FILE).read_text().strip()
+            if not (folder / COMPLETE_MARK).is_file() and self.store.job(key) is None:
+                # copied while `nbgrader submit` was still writing the folder: collected again next round
+                (folder / SOURCE_FILE).unlink(missing_ok=True)
+                self.say(f"  {student}: waiting for nbgrader submit to finish writing {key}")
+                continue
             when = _submitted_at(folder)
             if self.store.add(key, assignment, student, payload.pack(folder, submission_max_bytes()), when):
                 limit = policy["daily_limit"]
