@@ -157,7 +157,8 @@ GRADEBOOK_URL = None
 # grades through Celery on every `./course worker` reading it. A submission whose grading process
 # fails or dies is tried at most GRADING_MAX_ATTEMPTS times in all, then shown as failed.
 # Per assignment, ASSIGNMENTS[<id>]["on_submit"] = {"due": "2026-12-14T23:59:00+00:00",
-# "feedback_before_due": "all" or "none", "daily_limit": 5} (every key optional).
+# "feedback_before_due": "visible" (the steps without hidden tests only), "all" or "none",
+# "daily_limit": 5} (every key optional).
 GRADING_BROKER_URL = None
 GRADING_MAX_ATTEMPTS = 3
 SERVE_POLL_SECONDS = 2.0  # how often `./course serve` looks at the exchange and the queue

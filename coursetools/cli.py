@@ -508,8 +508,10 @@ def cmd_check(args) -> None:
 # Commands that act on one assignment: with several in course_config, --assignment is required.
 ONE_ASSIGNMENT = (
     "release", "validate", "collect", "autograde", "feedback", "export", "similarity", "publish",
-    "release-feedback", "grade", "serve", "worker", "queue", "translations",
+    "release-feedback", "grade", "worker",
 )  # fmt: skip
+# Commands that act on every assignment, or on the one --assignment names.
+ANY_ASSIGNMENT = ("serve", "queue", "translations")
 
 
 def chosen_assignment(given: str | None) -> str:
@@ -561,10 +563,12 @@ def cmd_serve(args) -> None:
     from coursetools.service.coordinator import Coordinator
 
     exchange_root()
-    nbgrader(ROOT, "db", "assignment", "add", args.assignment)  # the gradebook exists before results come
-    coordinator = Coordinator(ROOT, [args.assignment], args.workers, say=say)
+    assignments = [args.assignment] if args.assignment else list(course_config.ASSIGNMENTS)
+    for assignment in assignments:  # the gradebook has each before results come
+        nbgrader(ROOT, "db", "assignment", "add", assignment)
+    coordinator = Coordinator(ROOT, assignments, args.workers, say=say)
     how = "through the broker" if coordinator.uses_broker else f"with a local pool of {args.workers}"
-    say(f"Serving {args.assignment}: grading each new submission {how} (Ctrl-C stops) ...")
+    say(f"Serving {', '.join(assignments)}: grading each new submission {how} (Ctrl-C stops) ...")
     coordinator.serve(rounds=args.rounds)
 
 
@@ -700,6 +704,8 @@ def main(argv: list[str] | None = None) -> int:
                 "--assignment",
                 help=f"assignment id, one of {', '.join(course_config.ASSIGNMENTS)} (required when there are several)",
             )
+        if name in ANY_ASSIGNMENT:
+            p.add_argument("--assignment", help="only this assignment (default: every one in course_config)")
         if name in ("autograde", "demo", "serve", "worker"):
             p.add_argument(
                 "--workers",
@@ -750,6 +756,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ONE_ASSIGNMENT:
             args.assignment = chosen_assignment(args.assignment)
+        elif args.command in ANY_ASSIGNMENT and args.assignment is not None:
+            chosen_assignment(args.assignment)  # an unknown one is named before anything runs
         args.func(args)
     except (CommandError, data.DataError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -70,6 +70,7 @@ def apply(c) -> None:
     from coursetools.preprocessors.sanitize_outputs import SanitizeStudentOutputs
     from coursetools.preprocessors.show_submitted_outputs import ShowSubmittedOutputs
     from coursetools.preprocessors.translate_messages import TranslateMessages
+    from coursetools.preprocessors.withhold_hidden_steps import WithholdHiddenSteps
 
     replacements = {
         "Execute": SandboxedExecute,
@@ -102,6 +103,7 @@ def apply(c) -> None:
         TranslateMessages,  # HideHiddenTests' own words too
         *GenerateFeedback.preprocessors.default(),  # GetGrades: the gradebook's grades into the cells
         PendingGrades,
+        WithholdHiddenSteps,  # off unless `serve` asks for it before the due date
         SanitizeStudentOutputs,
         DescribeStudentFigures,
         FeedbackSummary,

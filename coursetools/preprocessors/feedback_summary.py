@@ -9,9 +9,10 @@ from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 
 from coursetools.course import plugins
-from coursetools.course.language import Messages, for_notebook
+from coursetools.course.language import N_, Messages, for_notebook
 from coursetools.preprocessors.manual_review import could_not_check
 from coursetools.preprocessors.sanitize_outputs import picture, plain_text
+from coursetools.preprocessors.withhold_hidden_steps import withheld_grade_ids
 from coursetools.workflow.scores import StepScore, notebook_scores, total
 
 # Characters Markdown or MathJax would read as syntax, written as HTML character references:
@@ -26,6 +27,11 @@ def table_cell(text: str, limit: int = 400) -> str:
     return "".join(MARKUP_CHARACTERS.get(c, c) for c in html.escape(text))
 
 
+WITHHELD_FOUND = N_("checked when your submission is graded after the due date (it has hidden checks)")
+LATER = N_(
+    "Steps with hidden checks ({points} points) are graded after the due date: "
+    "this total leaves them out, and your feedback then shows them."
+)
 MATHJAX_IGNORE = "tex2jax_ignore mathjax_ignore"  # MathJax 2's and 3's class for "no TeX in here"
 # Jupyter's table style right-aligns every cell, which runs the points into the text after them.
 LEFT = ' style="text-align: left; vertical-align: top"'
@@ -55,18 +61,24 @@ class FeedbackSummary(Preprocessor):
         assignment, notebook = info.get("assignment"), info.get("notebook")
         recorded = _recorded_scores(info)
         _ = for_notebook(nb, assignment)  # the words in the language of the student's notebook
-        rows, steps = [], []
+        withheld = withheld_grade_ids(resources)  # before the due date: steps with hidden tests
+        rows, steps, later = [], [], 0.0
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if not grade_id or not (grade_id in recorded or utils.is_grade(cell)):
                 continue
             step = recorded.get(grade_id) or _unrecorded(cell, notebook)
-            steps.append(step)
-            points = f"{'?' if step.score is None else f'{step.score:g}'} / {step.max_score:g}"
             title = _.gettext(plugins.step_title(assignment, grade_id, notebook))
+            if grade_id in withheld:  # nothing of its score, nor of why: only that it comes later
+                later += step.max_score
+                points, found = f"– / {step.max_score:g}", _.gettext(WITHHELD_FOUND)
+            else:
+                steps.append(step)
+                points = f"{'?' if step.score is None else f'{step.score:g}'} / {step.max_score:g}"
+                found = _found(cell, step, _)
             rows.append(
                 f"<tr><td{LEFT}>{table_cell(title)}</td><td{POINTS}>{points}</td>"
-                f"<td{LEFT}>{table_cell(_found(cell, step, _), 1200)}</td></tr>"
+                f"<td{LEFT}>{table_cell(found, 1200)}</td></tr>"
             )
         earned, possible, pending = total(steps)
         meta = nb.metadata.get("coursetools", {})
@@ -76,11 +88,18 @@ class FeedbackSummary(Preprocessor):
             if pending
             else ""
         )
-        result = _("Your result: {earned} / {possible}").format(earned=f"{earned:g}", possible=f"{possible:g}")
+        heading = (
+            _("Your result on the visible checks: {earned} / {possible}")
+            if withheld
+            else _("Your result: {earned} / {possible}")
+        )
+        result = heading.format(earned=f"{earned:g}", possible=f"{possible:g}")
         parts = [
             f'<div class="{MATHJAX_IGNORE}">',
             f"<h1>{html.escape(result)}{html.escape(still)}</h1>",  # the grader's numbers only
         ]
+        if withheld:
+            parts.append(f"<p>{table_cell(_.gettext(LATER).format(points=f'{later:g}'))}</p>")
         if meta.get("fault"):
             fault = str(meta["fault"])
             stopped = _("Grading stopped early:")
@@ -95,9 +114,10 @@ class FeedbackSummary(Preprocessor):
             *rows,
             "</tbody></table>",
         ]
+        # the plugin's pictures draw what the hidden checks measured: none while they are withheld
         parts += [
             f'<img alt="{table_cell(alt, 200)}" src="data:image/png;base64,{png}"/>'
-            for alt, png in self._pictures(assignment, meta.get("insights"), info, _)
+            for alt, png in ([] if withheld else self._pictures(assignment, meta.get("insights"), info, _))
         ]
         parts.append("</div>")
         nb.cells.insert(0, new_markdown_cell("\n".join(parts)))

@@ -48,6 +48,7 @@ class HideHiddenTests(ClearHiddenTests):
             return cell, resources
         hidden = self._hidden_lines(cell.source)
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        cell.metadata["nbgrader"]["hidden_tests"] = bool(hidden)  # for WithholdHiddenSteps, before the due date
         # Hidden inputs reach the student's code only through calls: a hidden test that made
         # none (a model evaluated on the grader's data) may say what it found.
         meta = cell.metadata.get("coursetools")

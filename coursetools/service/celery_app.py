@@ -7,6 +7,13 @@ process holds one task at a time (prefetch 1), so a long grading never holds oth
 Only infrastructure failures are tried again, and at most GRADING_MAX_ATTEMPTS times in all,
 counted in the broker so a submission that kills its grading process also ends: a student's
 own fault is a graded result of the grading, never a retry.
+
+A submission's task id is derived from its exchange folder, and each time the coordinator sends
+it the message carries a fresh `sent` mark. A coordinator that died between sending and
+recording the send sends it again on restart; the first message of a task id that starts
+claims it in the broker (SET NX), and a later message of another send is dropped before any
+grading or state update (celery's Ignore), so the result stays the first one's. The same
+message delivered again (a worker died, a retry) carries the same mark and grades.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import json
 
 from celery import Celery
+from celery.exceptions import Ignore
 
 from coursetools.service import grading
 from coursetools.service.settings import max_attempts, task_time_limit
@@ -21,6 +29,7 @@ from coursetools.service.settings import max_attempts, task_time_limit
 TASK = "coursetools.grade"
 VERSION_KEY = "coursetools:coordinator-version"
 ATTEMPTS_KEY = "coursetools:attempts:{}"
+CLAIM_KEY = "coursetools:claimed-by-send:{}"
 RETRY_SECONDS = 2
 RESULT_DAYS = 14  # results wait this long for a stopped coordinator to come back
 
@@ -32,7 +41,6 @@ def make_app(url: str) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_track_started=True,  # the coordinator shows which worker runs it, since when
         task_soft_time_limit=limit,
         task_time_limit=limit + 30,
         # a message a dead worker machine held comes back after this; longer than any grading
@@ -48,6 +56,10 @@ def make_app(url: str) -> Celery:
 
     @app.task(bind=True, name=TASK, max_retries=None)
     def grade(self, job: dict) -> dict:
+        if not claim(self, job.get("sent")):
+            raise Ignore()  # another send of this submission is (or was) graded: no second grading
+        # what track_started would record, after the claim: a dropped duplicate must not overwrite a result
+        self.update_state(state="STARTED", meta={"hostname": self.request.hostname})
         attempts = attempt(self)
         if attempts > max_attempts():
             return {
@@ -72,6 +84,18 @@ def attempt(task) -> int:
     count = client.incr(key)
     client.expire(key, RESULT_DAYS * 86400)
     return int(count)
+
+
+def claim(task, sent: str | None) -> bool:
+    """Whether this send of the task may grade: the first send to start claims the task id."""
+    if sent is None:  # a message from before sends were marked
+        return True
+    client = task.backend.client
+    key = CLAIM_KEY.format(task.request.id)
+    if client.set(key, sent, nx=True, ex=RESULT_DAYS * 86400):
+        return True
+    owner = client.get(key)
+    return owner is not None and owner.decode() == sent
 
 
 def announce(app: Celery, version: dict) -> None:

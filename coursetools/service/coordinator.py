@@ -13,12 +13,15 @@ started again finishes what was open and takes nothing twice.
 from __future__ import annotations
 
 import datetime
+import os
+import signal
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import course_config
+from coursetools.errors import CommandError
 from coursetools.service import grading, payload
 from coursetools.service.jobs import OPEN, JobStore
 from coursetools.service.recording import record
@@ -36,6 +39,8 @@ from coursetools.workflow.nbgrader_runner import nbgrader
 from coursetools.workflow.safe_copy import TIMESTAMP_FORMAT
 
 JOBS_FILE = "service.db"
+COMPLETE_MARK = "submission_secret.txt"  # the last file `nbgrader submit` writes into its exchange folder
+CRASH_AFTER_SEND_HOOK = "COURSETOOLS_TEST_CRASH_AFTER_SEND"  # tests only: die between sending and recording it
 NAMESPACE = uuid.UUID("6f1d2c1e-2f0b-4c55-9a55-3f3f1b8f9e21")  # task ids derived from submissions
 
 
@@ -63,8 +68,8 @@ class LocalPool:
         if key not in self.running:
             return "lost", None  # sent before this coordinator started: send again
         job, attempt, future = self.running[key]
-        if not future.done():
-            return "running", {"hostname": "local"}
+        if not future.done():  # waiting for one of the pool's threads is queued, not running
+            return ("running", {"hostname": "local"}) if future.running() else ("queued", None)
         del self.running[key]
         error = future.exception()
         if error is None:
@@ -107,12 +112,30 @@ class CeleryQueue:
         pass
 
 
+FEEDBACK_BEFORE_DUE = ("all", "visible", "none")
+
+
 def on_submit_policy(assignment: str) -> dict:
-    """ASSIGNMENTS[<id>]["on_submit"]: due (ISO date), feedback_before_due ("all" or "none"),
-    daily_limit (graded submissions per student per day; None: no limit)."""
+    """ASSIGNMENTS[<id>]["on_submit"]: due (ISO date), feedback_before_due ("all": everything;
+    "visible": the steps without hidden tests only, withhold_hidden_steps.py; "none": nothing
+    until the instructor releases it), daily_limit (graded submissions per student per day; None: no limit)."""
     policy = {"due": None, "feedback_before_due": "all", "daily_limit": None}
     policy.update(course_config.ASSIGNMENTS[assignment].get("on_submit", {}))
+    if policy["feedback_before_due"] not in FEEDBACK_BEFORE_DUE:
+        raise CommandError(
+            f"course_config.py: ASSIGNMENTS[{assignment!r}]['on_submit']['feedback_before_due'] is "
+            f"{policy['feedback_before_due']!r}; use one of {', '.join(map(repr, FEEDBACK_BEFORE_DUE))}"
+        )
     return policy
+
+
+def feedback_options(policy: dict, now: float) -> list[str] | None:
+    """nbgrader generate_feedback's options for on-submit feedback now, or None: none to release yet."""
+    if not before_due(policy, now) or policy["feedback_before_due"] == "all":
+        return []
+    if policy["feedback_before_due"] == "visible":
+        return ["--WithholdHiddenSteps.enabled=True"]
+    return None
 
 
 def before_due(policy: dict, now: float) -> bool:
@@ -133,6 +156,12 @@ class Coordinator:
         self.backend = CeleryQueue(url, course_version(self.root)) if url else LocalPool(self.root, workers)
         self.shown = ""
         self.inbound = Path(course_config.EXCHANGE_ROOT) / course_config.COURSE_ID / "inbound"
+        # feedback is generated and released beside the rounds, one at a time (one student's
+        # nbgrader runs never overlap): a slow one holds up no recording
+        self.feedback = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedback")
+        for job in self.store.jobs("done"):  # recorded by a coordinator that stopped before releasing it
+            if job.assignment in assignments and job.recorded and not job.released and not job.problem:
+                self.feedback.submit(self.release_feedback, job)
 
     def serve(self, rounds: int | None = None) -> None:
         done = 0
@@ -148,6 +177,7 @@ class Coordinator:
             done += 1
             if rounds is None or done < rounds:
                 time.sleep(poll_seconds())
+        self.feedback.shutdown(wait=True)  # a bounded run ends with its feedback out
 
     def round(self) -> None:
         for assignment in self.assignments:
@@ -165,6 +195,11 @@ class Coordinator:
         for student in sorted({*result.collected, *result.unchanged}):
             folder = submitted / student / assignment
             key = (folder / SOURCE_FILE).read_text().strip()
+            if not (folder / COMPLETE_MARK).is_file() and self.store.job(key) is None:
+                # copied while `nbgrader submit` was still writing the folder: collected again next round
+                (folder / SOURCE_FILE).unlink(missing_ok=True)
+                self.say(f"  {student}: waiting for nbgrader submit to finish writing {key}")
+                continue
             when = _submitted_at(folder)
             if self.store.add(key, assignment, student, payload.pack(folder, submission_max_bytes()), when):
                 limit = policy["daily_limit"]
@@ -180,14 +215,20 @@ class Coordinator:
                 self.say(f"  {student}: took {key}")
 
     def send_collected(self) -> None:
-        for job in self.store.jobs("collected"):
+        # "sending" ones were being sent when a coordinator stopped: maybe sent, maybe not; sent
+        # again, a duplicate message of the same task id is dropped by the worker (celery_app.claim)
+        for job in self.store.jobs("collected", "sending"):
             message = {
                 "key": job.key,
                 "assignment": job.assignment,
                 "student": job.student,
                 "submission": job.submission,
+                "sent": uuid.uuid4().hex,
             }
+            self.store.mark(job.key, "sending")
             self.backend.send(message)
+            if os.environ.get(CRASH_AFTER_SEND_HOOK):  # the tests' kill in the window
+                os.kill(os.getpid(), signal.SIGKILL)
             self.store.mark(job.key, "queued", queued=time.time())
 
     def follow(self) -> None:
@@ -223,18 +264,25 @@ class Coordinator:
         record(self.root, job.assignment, job.student, result)
         self.store.mark(job.key, "done", recorded=time.time(), **fields)
         self.say(f"  {job.student}: graded on {result['worker']} and recorded")
-        self.release_feedback(job)
+        self.feedback.submit(self.release_feedback, job)
 
     def release_feedback(self, job) -> None:
-        policy = on_submit_policy(job.assignment)
-        if before_due(policy, time.time()) and policy["feedback_before_due"] == "none":
+        try:
+            self._release_feedback(job)
+        except Exception as error:  # in the feedback thread: said, tried again when the coordinator restarts
+            self.say(f"  {job.student}: feedback not released: {type(error).__name__}: {error}")
+
+    def _release_feedback(self, job) -> None:
+        options = feedback_options(on_submit_policy(job.assignment), time.time())
+        if options is None:
             return
         made = nbgrader(
-            self.root, "generate_feedback", job.assignment, "--student", job.student, "--force", check=False
+            self.root, "generate_feedback", job.assignment, "--student", job.student, "--force", *options, check=False
         )
         sent = nbgrader(self.root, "release_feedback", job.assignment, "--student", job.student, check=False)
         if made.returncode == 0 and sent.returncode == 0:
             self.store.update(job.key, released=time.time())
+            self.say(f"  {job.student}: feedback released")
         else:
             self.say(f"  {job.student}: feedback not released (nbgrader exited {made.returncode}/{sent.returncode})")
 

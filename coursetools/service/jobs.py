@@ -18,15 +18,17 @@ CREATE TABLE IF NOT EXISTS jobs (
     key TEXT PRIMARY KEY,          -- the exchange folder: <student>+<assignment>+<timestamp>+<random>
     assignment TEXT NOT NULL,
     student TEXT NOT NULL,
-    state TEXT NOT NULL,           -- collected, queued, running, done, failed, withheld
+    state TEXT NOT NULL,           -- collected, sending, queued, running, done, failed, withheld
     submission TEXT,               -- the packed submission until it is graded (coordinator restarts resend it)
     worker TEXT,
     problem TEXT,
     submitted REAL, queued REAL, started REAL, finished REAL, recorded REAL, released REAL
 )
 """
-STATES = ("collected", "queued", "running", "done", "failed", "withheld")
-OPEN = ("collected", "queued", "running")
+# sending: recorded before the task goes to the broker, so a coordinator that dies before it
+# records "queued" knows to send it again (the worker drops a second send: celery_app.claim)
+STATES = ("collected", "sending", "queued", "running", "done", "failed", "withheld")
+OPEN = ("collected", "sending", "queued", "running")
 
 
 @dataclass
@@ -84,6 +86,11 @@ class JobStore:
             values.append(assignment)
         with closing(self._connect()) as db:
             return [Job(*row) for row in db.execute(query + " ORDER BY submitted, key", values)]
+
+    def job(self, key: str) -> Job | None:
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
+            return Job(*row) if row else None
 
     def graded_today(self, assignment: str, student: str, now: float | None = None) -> int:
         """Submissions of this student taken for grading in the last 24 hours (the daily limit counts them)."""

@@ -12,7 +12,7 @@ import course_config
 from coursetools.errors import CommandError
 from coursetools.service import payload
 from coursetools.service.celery_app import make_app
-from coursetools.service.coordinator import before_due, task_id
+from coursetools.service.coordinator import before_due, feedback_options, on_submit_policy, task_id
 from coursetools.service.jobs import JobStore
 from coursetools.service.settings import queue_name, task_time_limit, version_mismatch
 
@@ -82,6 +82,26 @@ def test_before_the_due_date_only_when_one_is_set():
     assert not before_due({"due": "2000-01-01"}, 1e10)
 
 
+def test_on_submit_feedback_before_the_due_date_is_all_the_visible_steps_or_none_and_everything_after():
+    due = "2030-01-01T00:00:00+00:00"
+    before, after = 0, 1e10
+    assert feedback_options({"due": due, "feedback_before_due": "all"}, before) == []
+    assert feedback_options({"due": due, "feedback_before_due": "visible"}, before) == [
+        "--WithholdHiddenSteps.enabled=True"
+    ]
+    assert feedback_options({"due": due, "feedback_before_due": "none"}, before) is None
+    for mode in ("all", "visible", "none"):
+        assert feedback_options({"due": due, "feedback_before_due": mode}, after) == []
+        assert feedback_options({"due": None, "feedback_before_due": mode}, before) == []
+
+
+def test_an_unknown_feedback_mode_is_refused_with_the_choices(monkeypatch):
+    entry = {**course_config.ASSIGNMENTS["ps1"], "on_submit": {"feedback_before_due": "hidden"}}
+    monkeypatch.setitem(course_config.ASSIGNMENTS, "ps1", entry)
+    with pytest.raises(CommandError, match="'all', 'visible', 'none'"):
+        on_submit_policy("ps1")
+
+
 def test_celery_acknowledges_late_takes_one_at_a_time_and_bounds_a_grading():
     conf = make_app("redis://127.0.0.1:1/0").conf
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
@@ -107,3 +127,11 @@ def test_the_readme_section_names_real_commands_settings_and_tests():
         assert (course_config.COURSE_ROOT / path).is_file(), path
     script = (course_config.COURSE_ROOT / "course").read_text()
     assert re.search(r"TEST_APT_PACKAGES=\(.*\bredis-server\b", script), "the tests' broker is installed by setup"
+
+
+def test_serve_takes_every_assignment_and_refuses_an_unknown_one(capsys):
+    from coursetools.cli import ANY_ASSIGNMENT, ONE_ASSIGNMENT, main
+
+    assert "serve" in ANY_ASSIGNMENT and "serve" not in ONE_ASSIGNMENT  # no --assignment needed with several
+    assert main(["serve", "--assignment", "no-such-assignment"]) == 1
+    assert "no-such-assignment" in capsys.readouterr().err

@@ -37,6 +37,7 @@ def submit(student: str, when: str) -> str:
     folder = course_config.EXCHANGE_ROOT / course_config.COURSE_ID / "inbound" / name
     folder.mkdir()
     (folder / "fashion_mnist.ipynb").write_text("{}")
+    (folder / "submission_secret.txt").write_text("secret")  # nbgrader submit writes it last
     time.sleep(0.01)  # a later inode change time, as a later real submission has
     return name
 
@@ -66,3 +67,28 @@ def test_a_student_over_the_daily_limit_is_withheld_and_the_others_go_on(coordin
     assert states(serve) == {first: "collected", second: "withheld", other: "collected"}
     (withheld,) = serve.store.jobs("withheld")
     assert withheld.submission is None and "1 graded submission(s) a day" in withheld.problem
+
+
+def test_the_daily_limit_holds_for_a_coordinator_started_again(coordinator):
+    """The count of graded submissions is in the job store, not in the process."""
+    first = submit("s01", "2026-11-30 10:00:00.000000 UTC")
+    coordinator().take_new("ps1")
+    second = submit("s01", "2026-11-30 11:00:00.000000 UTC")
+    restarted = coordinator()
+    restarted.take_new("ps1")
+    assert states(restarted) == {first: "collected", second: "withheld"}
+
+
+def test_a_folder_nbgrader_submit_is_still_writing_is_taken_once_it_is_complete(coordinator):
+    """Copied before its last file (submission_secret.txt) was written, a submission is not taken
+    (it would be graded without its notebook) and is collected again the next round."""
+    serve = coordinator()
+    taken = submit("s01", "2026-11-30 10:00:00.000000 UTC")
+    inbound = course_config.EXCHANGE_ROOT / course_config.COURSE_ID / "inbound" / taken
+    (inbound / "submission_secret.txt").unlink()
+    serve.take_new("ps1")
+    assert states(serve) == {}
+    (inbound / "submission_secret.txt").write_text("secret")
+    serve.take_new("ps1")
+    assert states(serve) == {taken: "collected"}
+    assert (serve.root / "submitted" / "s01" / "ps1" / "submission_secret.txt").is_file()
