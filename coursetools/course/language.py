@@ -106,7 +106,9 @@ class Messages:
         templates = [(msgid, msgstr) for msgid, msgstr in self.entries.items() if PLACEHOLDER.search(msgid)]
         # The most specific template first: the one with the most fixed text.
         templates.sort(key=lambda t: -len(PLACEHOLDER.sub("", t[0])))
-        self._templates = [(_pattern(msgid), PLACEHOLDER.findall(msgid), msgstr) for msgid, msgstr in templates]
+        self._templates = [
+            (PLACEHOLDER.split(msgid), PLACEHOLDER.findall(msgid), msgstr) for msgid, msgstr in templates
+        ]
 
     def gettext(self, message: str) -> str:
         return self.entries.get(message, message)
@@ -135,21 +137,36 @@ class Messages:
     def _match(self, text: str, depth: int) -> str | None:
         if text in self.entries:
             return self.entries[text]
-        for pattern, names, msgstr in self._templates:
-            match = pattern.fullmatch(text)
-            if not match:
+        for parts, names, msgstr in self._templates:
+            found = _placeholder_values(parts, text)
+            if found is None:
                 continue
             values = {}
-            for name, value in zip(names, match.groups(), strict=True):
+            for name, value in zip(names, found, strict=True):
                 if name not in values:
                     values[name] = self.translate(value, depth + 1) if depth < MAX_DEPTH else value
             return PLACEHOLDER.sub(lambda m, found=values: found.get(m.group(0), m.group(0)), msgstr)
         return None
 
 
-def _pattern(msgid: str) -> re.Pattern:
-    parts = PLACEHOLDER.split(msgid)
-    return re.compile("(.*?)".join(re.escape(part) for part in parts), re.S)
+def _placeholder_values(parts: list[str], text: str) -> list[str] | None:
+    """The placeholders' values if `text` is the template whose fixed parts are `parts`, else None.
+    Each fixed part is taken at its leftmost place (as a lazy regular expression would), in time
+    linear in the text: a regular expression with several lazy groups backtracks for as long as
+    the text is when it almost matches, and the text may hold a student's values."""
+    first, last = parts[0], parts[-1]
+    end = len(text) - len(last)
+    if end < len(first) or not text.startswith(first) or not text.endswith(last):
+        return None
+    values, position = [], len(first)
+    for part in parts[1:-1]:
+        found = text.find(part, position, end)
+        if found < 0:
+            return None
+        values.append(text[position:found])
+        position = found + len(part)
+    values.append(text[position:end])
+    return values
 
 
 def messages(language: str, assignment: str | None = None, root: Path | None = None) -> Messages:
