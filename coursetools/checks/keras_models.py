@@ -108,24 +108,6 @@ def accuracy(model, images, labels):
     return float((predicted == np.asarray(labels)).mean())
 
 
-def cross_entropy(model, images, labels):
-    """The mean cross-entropy of `model`'s outputs on `images`: how much probability it gives the right labels.
-
-    Lower is better, and it rewards a model that is right with confidence and wrong without it, which
-    accuracy cannot see. Outputs that are not probabilities (a last layer without softmax, trained
-    with `from_logits=True`) are read as logits, as such a loss reads them.
-    """
-    import numpy as np
-
-    outputs = np.asarray(model.predict(model_inputs(model, images), verbose=0, batch_size=1000), dtype="float64")
-    outputs = outputs.reshape(len(outputs), -1)
-    if not (np.all(outputs >= 0) and np.allclose(outputs.sum(axis=1), 1, atol=1e-3)):
-        outputs = np.exp(outputs - outputs.max(axis=1, keepdims=True))
-        outputs /= outputs.sum(axis=1, keepdims=True)
-    right = outputs[np.arange(len(outputs)), np.asarray(labels).astype(int)]
-    return float(-np.log(np.clip(right, 1e-7, 1)).mean())
-
-
 def optimizer_problem(model):
     """Why the grader cannot train the model's design with its optimizer, or None."""
     import keras
