@@ -42,6 +42,7 @@ class Variant:
     hidden: list[tuple[int, float]]
     validation: str = "none"  # none | holdout-5000 | split-0.1 | last-10000
     early_stopping: bool = False
+    l2: float = 0.0  # L2 weight decay on the hidden layers' kernels
 
 
 VARIANTS = {
@@ -56,6 +57,9 @@ VARIANTS = {
         "reference-2x512-dropout-0.5": Variant([(512, 0.5)] * 2),
         "deeper-3x256-dropout-0.3": Variant([(256, 0.3)] * 3),
         "2x512-no-dropout": Variant([(512, 0.0)] * 2),
+        "wide-1x2048-dropout-0.5": Variant([(2048, 0.5)]),
+        "small-2x256-dropout-0.3": Variant([(256, 0.3)] * 2),
+        "l2-2x512-dropout-0.5": Variant([(512, 0.5)] * 2, l2=1e-4),
     },
 }
 
@@ -65,7 +69,8 @@ def build(variant: Variant):
 
     layers = [keras.Input(shape=(28, 28)), keras.layers.Flatten()]
     for units, rate in variant.hidden:
-        layers.append(keras.layers.Dense(units, activation="relu"))
+        regularizer = keras.regularizers.L2(variant.l2) if variant.l2 else None
+        layers.append(keras.layers.Dense(units, activation="relu", kernel_regularizer=regularizer))
         if rate:
             layers.append(keras.layers.Dropout(rate))
     model = keras.Sequential([*layers, keras.layers.Dense(10, activation="softmax")])
@@ -150,6 +155,77 @@ def main_ps2(seeds: list[int], part: str = "both", designs: list[str] | None = N
         )
 
 
+def curves(variant, settings, seed, data):
+    """`variant` trained for BUDGET_EPOCHS without stopping: per epoch, validation loss, test loss, test accuracy.
+
+    Early stopping with any patience (and any smaller budget) is then replayed from these curves
+    (`replay`): Keras' EarlyStopping only reads the validation loss and keeps the best epoch's weights.
+    """
+    import keras
+    import numpy as np
+
+    (x, y), validation, (test_x, test_y) = data
+    keras.utils.set_random_seed(seed)
+    model = build(variant)
+    test = {"loss": [], "accuracy": []}
+
+    class OnTheTestImages(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            p = np.asarray(self.model.predict(test_x, verbose=0, batch_size=1000))
+            test["loss"].append(float(-np.log(np.clip(p[np.arange(len(test_y)), test_y], 1e-7, 1)).mean()))
+            test["accuracy"].append(float((p.argmax(axis=1) == test_y).mean()))
+
+    start = time.perf_counter()
+    history = model.fit(
+        x, y, validation_data=validation, epochs=settings["BUDGET_EPOCHS"], batch_size=settings["BATCH_SIZE"],
+        callbacks=[OnTheTestImages()], verbose=0,
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    return {"val_loss": history.history["val_loss"], "test_loss": test["loss"], "test_accuracy": test["accuracy"],
+            "seconds": seconds}  # fmt: skip
+
+
+def replay(curve, budget, patience):
+    """(test accuracy, test loss, epochs run) of early stopping on the validation loss, as Keras' EarlyStopping."""
+    best, best_loss, wait, run = 0, float("inf"), 0, 0
+    for epoch, loss in enumerate(curve["val_loss"][:budget]):
+        run, wait = epoch + 1, wait + 1
+        if loss < best_loss:
+            best, best_loss, wait = epoch, loss, 0
+        elif wait >= patience and epoch > 0:
+            break
+    return curve["test_accuracy"][best], curve["test_loss"][best], run
+
+
+def main_ps2_sweep(seeds, designs, train_sizes, patiences, out, budgets=None):
+    """Every design x seed x TRAIN_SIZE trained once for BUDGET_EPOCHS; early stopping replayed per budget and patience."""
+    import json
+
+    settings = dict(course_config.ASSIGNMENTS["ps2"]["settings"])
+    names = [n for n in VARIANTS["ps2"] if not designs or any(d in n for d in designs)]
+    for size in train_sizes:
+        settings["TRAIN_SIZE"] = size
+        data = ps2_data(settings)
+        runs = {}
+        for name in names:
+            for seed in seeds:
+                runs[name, seed] = curves(VARIANTS["ps2"][name], settings, seed, data)
+                if out:
+                    with open(out, "a") as f:
+                        f.write(json.dumps({"train_size": size, "design": name, "seed": seed, **settings,
+                                            **runs[name, seed]}) + "\n")  # fmt: skip
+                print(f"  trained {name} seed {seed} on {size}: {runs[name, seed]['seconds']:.1f} s", flush=True)
+        for budget, patience in [(b, p) for b in budgets or [settings["BUDGET_EPOCHS"]] for p in patiences]:
+            print(f"\nTRAIN_SIZE {size}, budget {budget}, patience {patience}: "
+                  "test accuracy / test loss (epochs run) per seed\n")  # fmt: skip
+            print("| design | " + " | ".join(f"seed {s}" for s in seeds) + " | worst acc | worst loss |")
+            print("|---|" + "---|" * (len(seeds) + 2))
+            for name in names:
+                got = [replay(runs[name, seed], budget, patience) for seed in seeds]
+                cells = " | ".join(f"{a:.4f} / {loss:.4f} ({e})" for a, loss, e in got)
+                print(f"| {name} | {cells} | {min(a for a, _, _ in got):.4f} | {max(x for _, x, _ in got):.4f} |")
+
+
 def measure(variant: Variant, epochs: int, batch_size: int, seed: int) -> tuple[float, float]:
     import keras
     import numpy as np
@@ -181,7 +257,20 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--part", choices=["1", "3", "both"], default="both", help="ps2: which part to measure")
     parser.add_argument("--designs", nargs="+", help="ps2: Part 3's designs to train (default: all)")
+    parser.add_argument("--sweep-train-sizes", type=int, nargs="+", help="ps2: replay early stopping per TRAIN_SIZE")
+    parser.add_argument("--patiences", type=int, nargs="+", default=[10], help="ps2 sweep: patiences to replay")
+    parser.add_argument("--budgets", type=int, nargs="+", help="ps2 sweep: budgets to replay (default: BUDGET_EPOCHS)")
+    parser.add_argument(
+        "--budget-epochs", type=int, help="ps2 sweep: epochs each design trains (default: BUDGET_EPOCHS)"
+    )
+    parser.add_argument("--curves-out", help="ps2 sweep: append each training's curves to this JSON-lines file")
     args = parser.parse_args()
+    if args.assignment == "ps2" and args.sweep_train_sizes:
+        if args.budget_epochs:
+            course_config.ASSIGNMENTS["ps2"]["settings"]["BUDGET_EPOCHS"] = args.budget_epochs
+        return main_ps2_sweep(
+            args.seeds, args.designs, args.sweep_train_sizes, args.patiences, args.curves_out, args.budgets
+        )
     if args.assignment == "ps2":
         return main_ps2(args.seeds, args.part, args.designs)
     settings = course_config.ASSIGNMENTS[args.assignment]["settings"]
