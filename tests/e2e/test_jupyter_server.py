@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.browser]
 
 COURSE = course_config.COURSE_ID
 PS1, PS2 = "fashion_mnist", "improving"
+PS2_CHINESE = "ps2-zh-CN"  # ps2's Chinese release in the exchange
 REFLECTION = "Dropout and a validation set helped most: the gap between the curves shrank."
 
 
@@ -158,14 +159,16 @@ def alice_works_on_ps1(alice: Lab, root: Path, home: Path) -> None:
 
 
 def bob_answers_ps2_in_a_terminal(env: dict, home: Path) -> None:
-    assert "Fetched as: dl-intro ps2" in nbgrader_as(env, home, "fetch_assignment", "ps2")
-    path = home / COURSE / "ps2" / f"{PS2}.ipynb"
+    """Bob reads Chinese: he fetches and submits ps2's Chinese release, graded as ps2 itself."""
+    assert f"Fetched as: dl-intro {PS2_CHINESE}" in nbgrader_as(env, home, "fetch_assignment", PS2_CHINESE)
+    path = home / COURSE / PS2_CHINESE / f"{PS2}.ipynb"
+    assert nbformat.read(path, as_version=4).metadata.get("course_language") == "zh-CN"
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "reflection":
             cell.source = REFLECTION
     nbformat.write(nb, path)
-    assert "Submitted as: dl-intro ps2" in nbgrader_as(env, home, "submit", "ps2")
+    assert f"Submitted as: dl-intro {PS2_CHINESE}" in nbgrader_as(env, home, "submit", PS2_CHINESE)
 
 
 def instructor_grades(formgrader: Formgrader, root: Path, env: dict) -> None:
@@ -220,9 +223,9 @@ def alice_reads_her_feedback(alice: Lab, root: Path, home: Path) -> None:
 
 
 def bob_reads_his_feedback(root: Path, env: dict, home: Path) -> None:
-    assert "Fetched feedback" in nbgrader_as(env, home, "fetch_feedback", "ps2")
-    (page,) = (home / COURSE / "ps2" / "feedback").glob(f"*/{PS2}.html")
+    assert "Fetched feedback" in nbgrader_as(env, home, "fetch_feedback", PS2_CHINESE)
+    (page,) = (home / COURSE / PS2_CHINESE / "feedback").glob(f"*/{PS2}.html")
     html = page.read_text()
     assert "Good: name one more thing to try." in html and REFLECTION in html
-    assert "Your result: 2 / 16" in html, html[:2000]
+    assert "你的成绩：2 / 16" in html, html[:2000]  # the feedback in the language he submitted
     assert not [line for line in hidden_lines(root, "ps2", PS2) if line in html]
