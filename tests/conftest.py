@@ -1,8 +1,15 @@
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import course_config  # noqa: E402
+
+# Keras in the test process reads the course's data cache, as nbgrader's processes do
+# (nbgrader_settings.py): the pictures of ps1's plugin load the test images.
+os.environ.setdefault("KERAS_HOME", str(course_config.KERAS_HOME))
 
 
 def pytest_report_header(config):

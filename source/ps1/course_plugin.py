@@ -105,7 +105,7 @@ def _predictions(insights, _):
     import keras
     from matplotlib import pyplot as plt
 
-    (_, _), (test_x, test_y) = keras.datasets.fashion_mnist.load_data()
+    (_train_x, _train_y), (test_x, test_y) = keras.datasets.fashion_mnist.load_data()
     names = [_(name) for name in CLASS_NAMES]
     fig, axes = plt.subplots(3, 8, figsize=(12, 5.4))
     for i, ax in enumerate(axes.flat[: len(predictions)]):

@@ -201,13 +201,24 @@ def test_the_self_check_speaks_the_notebooks_language():
     assert summary(results[:1]) == (False, "All 1 visible checks pass.")
 
 
+ENGLISH_PICTURES = {
+    "ps1": ["Predictions of your model on test images", "Confusion matrix", "Training curve"],
+    "ps2": ["Part 3: your improved model: training and validation curves"],
+}
 CONFUSION = [[90 if r == c else 1 for c in range(10)] for r in range(10)]
 
 
 @pytest.mark.parametrize(
     "assignment, insights",
     [
-        ("ps1", {"confusion": CONFUSION, "history": {"accuracy": [0.7, 0.8], "loss": [0.9, 0.5]}}),
+        (
+            "ps1",
+            {
+                "sample_predictions": [(3 * i) % 10 for i in range(24)],
+                "confusion": CONFUSION,
+                "history": {"accuracy": [0.7, 0.8], "loss": [0.9, 0.5]},
+            },
+        ),
         ("ps2", {"history": {k: [0.5, 0.4] for k in ("loss", "val_loss", "accuracy", "val_accuracy")}}),
     ],
 )
@@ -222,10 +233,8 @@ def test_chinese_pictures_are_drawn_with_a_font_that_has_every_character(assignm
         drawn = plugins.pictures(assignment, insights, messages(CHINESE, assignment))
     assert drawn and all(CJK.search(alt) for alt, _ in drawn), [alt for alt, _ in drawn]
     english = plugins.pictures(assignment, insights)
-    assert [alt for alt, _ in english][0] in (
-        "Confusion matrix",
-        "Part 3: your improved model: training and validation curves",
-    )
+    assert [alt for alt, _ in english] == ENGLISH_PICTURES[assignment]  # every picture, in both languages
+    assert len(drawn) == len(english)
 
 
 def test_class_names_in_chinese_belong_to_the_assignment():
