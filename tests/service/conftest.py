@@ -3,9 +3,17 @@ copied for each coordinator and worker: built once per session, not once per mod
 
 import pytest
 
-from tests.service_course import released_engine_course
+from tests.service_course import Service, released_engine_course
 
 
 @pytest.fixture(scope="session")
 def template(tmp_path_factory):
     return released_engine_course(tmp_path_factory.mktemp("service") / "template")
+
+
+@pytest.fixture
+def service(template, tmp_path):
+    """A coordinator's course with its broker; its workers and serve are stopped after the test."""
+    running = Service(template, tmp_path)
+    yield running
+    running.close()

@@ -12,18 +12,11 @@ import pytest
 
 from coursetools.service.coordinator import CRASH_AFTER_SEND_HOOK, task_id
 from tests.engine_course import scores_of
-from tests.service_course import SUCCEEDED, Service, jobs, put_in_inbound, start, wait_for
+from tests.service_course import SUCCEEDED, jobs, put_in_inbound, start, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 WRONG_NORMALIZE = {"test-squares": 1.0, "test-values": 1.0, "test-normalize": 0.0, "reflection": None}
-
-
-@pytest.fixture
-def service(template, tmp_path):
-    running = Service(template, tmp_path)
-    yield running
-    running.close()
 
 
 def test_a_coordinator_killed_between_sending_and_recording_it_grades_the_submission_once(service):

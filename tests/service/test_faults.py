@@ -15,7 +15,6 @@ import pytest
 from tests.engine_course import reference_answers, run_cli, scores_of, submission
 from tests.service_course import (
     SUCCEEDED,
-    Service,
     jobs,
     put_in_inbound,
     stop,
@@ -26,13 +25,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 FULL = {"test-squares": 1.0, "test-values": 1.0, "test-normalize": 2.0, "reflection": None}
 WRONG_NORMALIZE = {**FULL, "test-normalize": 0.0}
-
-
-@pytest.fixture
-def service(template, tmp_path):
-    running = Service(template, tmp_path)
-    yield running
-    running.close()
 
 
 def grading_child(worker):
