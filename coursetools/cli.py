@@ -183,6 +183,8 @@ def report_collection(result: Collection, collected: str) -> None:
             f" and {len(result.skipped) - 10} more" if len(result.skipped) > 10 else ""
         )
         say(f"Skipped {len(result.skipped)} file(s) naming no student (SUBMISSION_FILENAME_PATTERN): {listed}")
+    if result.waiting:
+        say(f"Still being written by nbgrader submit, collected next time: {', '.join(result.waiting)}")
     if result.refused:
         raise CommandError(
             ("Not collected (the rest was):" if result.collected or result.unchanged else "Nothing collected:")
@@ -252,7 +254,7 @@ def collect_from_exchange(assignment: str) -> None:
     result = exchange_collect.collect(
         inbound, ROOT / "submitted", assignment, course_config.SUBMISSION_MAX_MB * 1_000_000
     )
-    if not (result.collected or result.unchanged or result.refused):
+    if not (result.collected or result.unchanged or result.refused or result.waiting):
         raise CommandError(f"No submissions of {assignment} in the exchange ({inbound}) yet.")
     try:
         report_collection(

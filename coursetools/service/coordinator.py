@@ -39,7 +39,6 @@ from coursetools.workflow.nbgrader_runner import nbgrader
 from coursetools.workflow.safe_copy import TIMESTAMP_FORMAT
 
 JOBS_FILE = "service.db"
-COMPLETE_MARK = "submission_secret.txt"  # the last file `nbgrader submit` writes into its exchange folder
 CRASH_AFTER_SEND_HOOK = "COURSETOOLS_TEST_CRASH_AFTER_SEND"  # tests only: die between sending and recording it
 NAMESPACE = uuid.UUID("6f1d2c1e-2f0b-4c55-9a55-3f3f1b8f9e21")  # task ids derived from submissions
 
@@ -190,16 +189,13 @@ class Coordinator:
         result = exchange_collect.collect(self.inbound, submitted, assignment, submission_max_bytes())
         for who, why in result.refused.items():
             self.say(f"  not collected: {who}: {why}")
+        for name in result.waiting:  # exchange_collect takes it once `nbgrader submit` has written it all
+            self.say(f"  waiting for nbgrader submit to finish writing {name}")
         policy = on_submit_policy(assignment)
         # the unchanged too: a coordinator stopped after collecting resumes with what it collected
         for student in sorted({*result.collected, *result.unchanged}):
             folder = submitted / student / assignment
             key = (folder / SOURCE_FILE).read_text().strip()
-            if not (folder / COMPLETE_MARK).is_file() and self.store.job(key) is None:
-                # copied while `nbgrader submit` was still writing the folder: collected again next round
-                (folder / SOURCE_FILE).unlink(missing_ok=True)
-                self.say(f"  {student}: waiting for nbgrader submit to finish writing {key}")
-                continue
             when = _submitted_at(folder)
             if self.store.add(key, assignment, student, payload.pack(folder, submission_max_bytes()), when):
                 limit = policy["daily_limit"]

@@ -8,6 +8,10 @@ collect, a made-up date, or another student's name. So:
 - a folder counts only if it is a real folder named like nbgrader's
   `<student>+<assignment>+<timestamp>+...` for a plain student id, and, where students
   are accounts, owned by the student it names;
+- it counts once `nbgrader submit` has finished writing it: its last file,
+  submission_secret.txt, is there (a folder copied halfway would be graded without its
+  notebook and, its name unchanged, never collected again); until then the student's
+  earlier submission is their latest;
 - it is copied by coursetools/workflow/safe_copy.py (no links, plain files only, size, entry and
   depth limits, a private staging folder), and only then replaces
   submitted/<student>/<assignment>/.
@@ -67,6 +71,13 @@ from coursetools.workflow.safe_copy import (
 __all__ = ["Collection", "Refused", "collect", "latest_submissions"]
 
 
+COMPLETE_MARK = "submission_secret.txt"  # the last file `nbgrader submit` writes into its folder
+
+
+class StillWriting(Exception):
+    """`nbgrader submit` has not finished writing the folder."""
+
+
 @dataclass
 class Candidate:
     student: str
@@ -74,17 +85,22 @@ class Candidate:
     folder: Path
 
 
-def latest_submissions(inbound: Path, assignment: str) -> tuple[dict[str, Candidate], dict[str, str]]:
-    """(student -> their latest valid submission, folder name -> why it was ignored). A student's
+def latest_submissions(inbound: Path, assignment: str) -> tuple[dict[str, Candidate], dict[str, str], list[str]]:
+    """(student -> their latest valid submission, folder name -> why it was ignored, folders
+    `nbgrader submit` is still writing). A student's
     submissions of every language's release of the assignment (translations.py: <id>-zh-CN in the
     exchange) count as submissions of the one assignment: the latest is graded, whatever its language."""
     latest: dict[str, Candidate] = {}
     ignored: dict[str, str] = {}
+    waiting: list[str] = []
     releases = [folder.name for folder in translations.release_folders(course_config.COURSE_ROOT, assignment).values()]
     folders = sorted({f for release in releases for f in inbound.glob(f"*+{release}+*")}) if inbound.is_dir() else []
     for folder in folders:
         try:
             candidate = _candidate(folder, releases)
+        except StillWriting:
+            waiting.append(shown(folder.name))
+            continue
         except Refused as why:
             ignored[shown(folder.name)] = str(why)
             continue
@@ -92,7 +108,7 @@ def latest_submissions(inbound: Path, assignment: str) -> tuple[dict[str, Candid
             candidate.student not in latest or candidate.observed_ns > latest[candidate.student].observed_ns
         ):
             latest[candidate.student] = candidate
-    return latest, ignored
+    return latest, ignored, waiting
 
 
 def _candidate(folder: Path, releases: list[str]) -> Candidate | None:
@@ -108,6 +124,12 @@ def _candidate(folder: Path, releases: list[str]) -> Candidate | None:
     if not stat.S_ISDIR(info.st_mode):
         raise Refused("it is not a folder")
     _check_owner(info.st_uid, student)
+    try:
+        complete = stat.S_ISREG((folder / COMPLETE_MARK).lstat().st_mode)
+    except OSError:
+        complete = False
+    if not complete:
+        raise StillWriting
     return Candidate(student, info.st_ctime_ns, folder)
 
 
@@ -127,9 +149,9 @@ def _check_owner(uid: int, student: str) -> None:
 
 def collect(inbound: Path, submitted: Path, assignment: str, max_bytes: int) -> Collection:
     """Copy each student's latest submission into submitted/<student>/<assignment>/."""
-    latest, ignored = latest_submissions(inbound, assignment)
+    latest, ignored, waiting = latest_submissions(inbound, assignment)
     had_submitted = submitted.exists()
-    result = Collection(refused={f"folder {name}": why for name, why in ignored.items()})
+    result = Collection(refused={f"folder {name}": why for name, why in ignored.items()}, waiting=waiting)
     for student, candidate in sorted(latest.items()):
         dest = submitted / student / assignment
         if _collected_from(dest) == candidate.folder.name:
@@ -199,6 +221,8 @@ class SafeExchangeCollect(ExchangeCollect):
             self.log.info("Collected the latest submission of %s", student)
         for student in result.unchanged:
             self.log.info("No newer submission to collect: %s", student)
+        for name in result.waiting:
+            self.log.info("Still being written by nbgrader submit, collected next time: %s", name)
         for who, why in result.refused.items():
             self.log.error("Not collected: %s: %s; ask the student to submit again.", who, why)
         if not (result.collected or result.unchanged or result.refused):

@@ -48,6 +48,7 @@ class Collection:
     unchanged: list[str] = field(default_factory=list)  # already collected, nothing newer
     refused: dict[str, str] = field(default_factory=dict)  # student (or file) -> why
     skipped: list[str] = field(default_factory=list)  # files that name no student
+    waiting: list[str] = field(default_factory=list)  # exchange folders `nbgrader submit` is still writing
 
 
 @dataclass

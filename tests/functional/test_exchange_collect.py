@@ -23,6 +23,7 @@ def submission(inbound, student, timestamp, files=None, name=None):
     folder.mkdir(parents=True)
     (folder / "timestamp.txt").write_text(timestamp)
     nbformat.write(nbformat.v4.new_notebook(), folder / "fashion_mnist.ipynb")
+    (folder / "submission_secret.txt").write_text("secret")  # nbgrader submit writes it last
     for relative, content in (files or {}).items():
         (folder / relative).write_text(content)
     return folder
@@ -144,3 +145,25 @@ def test_either_language_is_collected_as_the_one_assignment_the_latest_counting(
     assert (submitted / "gina" / "ps1" / "notes.txt").read_text() == "chinese, later"
     assert (submitted / "hank" / "ps1" / "notes.txt").read_text() == "english, later"
     assert sorted(p.relative_to(submitted).as_posix() for p in submitted.glob("*/*")) == ["gina/ps1", "hank/ps1"]
+
+
+def test_a_submission_nbgrader_submit_is_still_writing_waits_and_the_earlier_one_counts(tmp_path):
+    """A collect run while `nbgrader submit` writes a folder (at the deadline, say) would copy it
+    halfway and, its name unchanged, never collect it again: until its last file
+    (submission_secret.txt) is there it waits, and the student's earlier submission counts."""
+    box = tmp_path / "inbound"
+    submitted = tmp_path / "submitted"
+    submission(box, "gina", EARLY, {"notes.txt": "earlier, complete"})
+    halfway = submission(box, "gina", LATE, {"notes.txt": "later, being written"})
+    (halfway / "submission_secret.txt").unlink()
+    only_halfway = submission(box, "hank", LATE)
+    (only_halfway / "submission_secret.txt").unlink()
+    result = exchange_collect.collect(box, submitted, "ps1", max_bytes=20_000)
+    assert result.collected == ["gina"] and not result.refused
+    assert sorted(result.waiting) == sorted([halfway.name, only_halfway.name])
+    assert (submitted / "gina" / "ps1" / "notes.txt").read_text() == "earlier, complete"
+    assert not (submitted / "hank").exists()
+    (halfway / "submission_secret.txt").write_text("secret")  # nbgrader submit has finished
+    result = exchange_collect.collect(box, submitted, "ps1", max_bytes=20_000)
+    assert result.collected == ["gina"] and result.waiting == [only_halfway.name]
+    assert (submitted / "gina" / "ps1" / "notes.txt").read_text() == "later, being written"

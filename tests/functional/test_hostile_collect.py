@@ -273,6 +273,7 @@ def exchange_submission(inbound, student, claimed, text, owner=None):
     folder.mkdir(parents=True)
     (folder / "timestamp.txt").write_text(claimed)
     (folder / NOTEBOOK).write_bytes(honest(text))
+    (folder / "submission_secret.txt").write_text("secret")  # nbgrader submit writes it last
     for path in [*folder.iterdir(), folder]:
         if owner:
             os.chown(path, owner.pw_uid, owner.pw_gid)
