@@ -15,7 +15,7 @@ the code the English one does.
 
 A release in another language is the English release with these cells replaced, in its own
 folder release/<id>-<language>/ (see `release_id`), and carries the language in its notebook
-metadata (LANGUAGE_KEY), read by the grader's messages and the feedback page.
+metadata (language.METADATA_KEY), read by the grader's messages and the feedback page.
 """
 
 from __future__ import annotations
@@ -34,9 +34,8 @@ from nbgrader import utils
 
 import course_config
 from coursetools.course.assignments import notebook_path, notebooks
+from coursetools.course.language import ENGLISH, METADATA_KEY  # the notebook's language: language.py
 
-ENGLISH = "en"
-LANGUAGE_KEY = "course_language"  # notebook metadata: the language a student's version is in
 FOLDER = "translations"  # source/<id>/translations/<language>.po (never released: nbgrader's ignore list)
 
 
@@ -48,10 +47,6 @@ def languages() -> list[str]:
 def release_id(assignment: str, language: str) -> str:
     """The folder (and exchange assignment) of one language's release: <id>-zh-CN."""
     return assignment if language == ENGLISH else f"{assignment}-{language}"
-
-
-def language_of(nb) -> str:
-    return nb.metadata.get(LANGUAGE_KEY) or ENGLISH
 
 
 def catalogue_path(root: Path, assignment: str, language: str) -> Path:
@@ -170,7 +165,7 @@ def translate_notebook(nb, notebook: str, catalogue: Catalog, language: str, unt
         cell.source = text
         if utils.is_locked(cell) and "checksum" in cell.metadata.get("nbgrader", {}):
             cell.metadata.nbgrader["checksum"] = utils.compute_checksum(cell)
-    nb.metadata[LANGUAGE_KEY] = language
+    nb.metadata[METADATA_KEY] = language
     return nb
 
 

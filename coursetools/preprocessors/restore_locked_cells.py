@@ -22,11 +22,12 @@ from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
 
 import course_config
 from coursetools.course import translations
+from coursetools.course.language import notebook_language
 
 
 class RestoreLockedCells(OverwriteCells):
     def preprocess(self, nb, resources):
-        language = translations.language_of(nb)
+        language = notebook_language(nb)
         self._catalogue = None
         if language in translations.languages():  # any other claim: shown as the English source
             assignment = resources["nbgrader"]["assignment"]

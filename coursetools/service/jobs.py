@@ -87,11 +87,6 @@ class JobStore:
         with closing(self._connect()) as db:
             return [Job(*row) for row in db.execute(query + " ORDER BY submitted, key", values)]
 
-    def job(self, key: str) -> Job | None:
-        with closing(self._connect()) as db:
-            row = db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
-            return Job(*row) if row else None
-
     def graded_today(self, assignment: str, student: str, now: float | None = None) -> int:
         """Submissions of this student taken for grading in the last 24 hours (the daily limit counts them)."""
         since = (now or time.time()) - 86400

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 
-from coursetools.course.translations import LANGUAGE_KEY
+from coursetools.course.language import METADATA_KEY
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -76,7 +76,7 @@ def comparable(nb) -> list[tuple]:
     """What matters in a generated notebook, without volatile metadata."""
     return [(c.cell_type, c.source, c.metadata.get("nbgrader", {})) for c in nb.cells] + [
         ("kernelspec", nb.metadata.get("kernelspec", {})),
-        ("language", nb.metadata.get(LANGUAGE_KEY)),  # the language a translated version is in
+        ("language", nb.metadata.get(METADATA_KEY)),  # the language a translated version is in
     ]
 
 

@@ -7,6 +7,7 @@ import nbformat
 
 from coursetools.course import plugins, translations
 from coursetools.course.assignments import notebooks
+from coursetools.course.language import ENGLISH, notebook_language
 from coursetools.workflow import samples
 from coursetools.workflow.scores import step_scores
 
@@ -48,10 +49,10 @@ def cell_by_cell(course, assignment, twin, student) -> tuple[list, list]:
 def reads_in_its_language(course, assignment, twin, notebook) -> list[str]:
     """What of the twin's autograded notebook is not in its language (should be [])."""
     nb = nbformat.read(course / "autograded" / twin / assignment / notebook, as_version=4)
-    language = translations.language_of(nb)
+    language = notebook_language(nb)
     catalogue = translations.load(course, assignment, language)
     wanted = {m.context: m.string for m in catalogue if m.id}
-    problems = [] if language != translations.ENGLISH else ["the autograded notebook lost its language"]
+    problems = [] if language != ENGLISH else ["the autograded notebook lost its language"]
     name = notebook.removesuffix(".ipynb")
     for cell in nb.cells:
         label = translations.context(name, cell)

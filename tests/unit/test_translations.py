@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 import course_config
+from coursetools.course import language as language_module
 from coursetools.course import translations
 from coursetools.workflow import leak_checks
 
@@ -100,8 +101,8 @@ def test_the_translated_release_differs_only_in_text_students_read(assignment, l
         english = nbformat.read(ROOT / "release" / assignment / f"{name}.ipynb", as_version=4)
         folder = ROOT / "release" / translations.release_id(assignment, language)
         translated = nbformat.read(folder / f"{name}.ipynb", as_version=4)
-        assert translated.metadata[translations.LANGUAGE_KEY] == language
-        assert translations.language_of(english) == translations.ENGLISH
+        assert translated.metadata[language_module.METADATA_KEY] == language
+        assert language_module.notebook_language(english) == language_module.ENGLISH
         assert len(english.cells) == len(translated.cells)
         for en, zh in zip(english.cells, translated.cells, strict=True):
             assert (en.id, en.cell_type) == (zh.id, zh.cell_type)
