@@ -43,6 +43,7 @@ class Variant:
     validation: str = "none"  # none | holdout-5000 | split-0.1 | last-10000
     early_stopping: bool = False
     l2: float = 0.0  # L2 weight decay on the hidden layers' kernels
+    input_dropout: float = 0.0  # a Dropout layer on the pixels, before the first hidden layer
 
 
 VARIANTS = {
@@ -60,6 +61,7 @@ VARIANTS = {
         "wide-1x2048-dropout-0.5": Variant([(2048, 0.5)]),
         "small-2x256-dropout-0.3": Variant([(256, 0.3)] * 2),
         "l2-2x512-dropout-0.5": Variant([(512, 0.5)] * 2, l2=1e-4),
+        "input-dropout-0.2-2x1024-dropout-0.5": Variant([(1024, 0.5)] * 2, input_dropout=0.2),
     },
 }
 
@@ -68,6 +70,8 @@ def build(variant: Variant):
     import keras
 
     layers = [keras.Input(shape=(28, 28)), keras.layers.Flatten()]
+    if variant.input_dropout:
+        layers.append(keras.layers.Dropout(variant.input_dropout))
     for units, rate in variant.hidden:
         regularizer = keras.regularizers.L2(variant.l2) if variant.l2 else None
         layers.append(keras.layers.Dense(units, activation="relu", kernel_regularizer=regularizer))
