@@ -47,8 +47,10 @@ class PendingGrades(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
-        # The template's words in the language of the student's notebook (its t() macro).
-        resources["course_words"] = for_notebook(nb, info.get("assignment")).entries
+        # The template's words in the language of the student's notebook (its t() macro), and
+        # that language on the page's <html lang> (fonts, screen readers, browsers' translation).
+        words = for_notebook(nb, info.get("assignment"))
+        resources["course_words"], resources["course_language"] = words.entries, words.language
         try:
             with Gradebook(info["db_url"]) as gb:
                 recorded = notebook_scores(gb, info["assignment"], info["notebook"], info["student"])

@@ -82,6 +82,7 @@ def test_the_feedback_page_is_in_the_language_of_the_notebook(graded):
     course, feedback = graded
     chinese, english = page(course, "chinese-student"), page(course, "english-student")
     assert "你的成绩：2 / 5（另有 1 分尚待教师评分）" in chinese
+    assert '<html lang="zh-CN">' in chinese and '<html lang="en">' in english
     for words in (
         "步骤",
         "评分结果",
