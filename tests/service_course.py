@@ -70,6 +70,49 @@ def put_in_inbound(course: Path, student: str, nb=None, **answers) -> str:
     return name
 
 
+class NetworkNamespace:
+    """Another machine on the network, for real: a network namespace of its own joined to this one by
+    a veth pair, HOST_ADDRESS on this side and WORKER_ADDRESS on its side (a private /24 of the tests')."""
+
+    HOST_ADDRESS, WORKER_ADDRESS = "10.231.7.1", "10.231.7.2"
+
+    def __init__(self):
+        self.name, self.outside, self.inside = f"grader{os.getpid()}", f"vg{os.getpid()}h", f"vg{os.getpid()}n"
+
+    def create(self) -> NetworkNamespace:
+        ip("netns", "add", self.name)
+        ip("link", "add", self.outside, "type", "veth", "peer", "name", self.inside)
+        ip("link", "set", self.inside, "netns", self.name)
+        ip("addr", "add", f"{self.HOST_ADDRESS}/24", "dev", self.outside)
+        ip("link", "set", self.outside, "up")
+        self.run("ip", "addr", "add", f"{self.WORKER_ADDRESS}/24", "dev", self.inside)
+        self.run("ip", "link", "set", self.inside, "up")
+        self.run("ip", "link", "set", "lo", "up")
+        return self
+
+    def run(self, *args: str) -> None:
+        ip("netns", "exec", self.name, *args)
+
+    @property
+    def enter(self) -> list[str]:
+        """A command prefix that runs in this machine's network. nsenter joins only the network
+        namespace: `ip netns exec` also remounts /sys, hiding the cgroup hierarchies a real grading
+        machine has (its kernels' limits would be refused)."""
+        return ["nsenter", f"--net=/run/netns/{self.name}"]
+
+    def unplug(self) -> None:
+        """The link goes dark: no packet either way, no connection closed (a machine that lost power)."""
+        ip("link", "set", self.outside, "down")
+
+    def remove(self) -> None:
+        subprocess.run(["ip", "netns", "del", self.name], capture_output=True, timeout=30)
+        subprocess.run(["ip", "link", "del", self.outside], capture_output=True, timeout=30)  # gone with it
+
+
+def ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))

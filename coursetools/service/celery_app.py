@@ -43,8 +43,9 @@ def make_app(url: str) -> Celery:
         worker_prefetch_multiplier=1,
         task_soft_time_limit=limit,
         task_time_limit=limit + 30,
-        # a message a dead worker machine held comes back after this; longer than any grading
-        broker_transport_options={"visibility_timeout": limit + 60},
+        # a message a dead worker machine held comes back after this, longer than any grading; every
+        # worker looks for such messages every 10 s (kombu's default is every 100 s)
+        broker_transport_options={"visibility_timeout": limit + 60, "unacked_restore_throttle": 1},
         result_backend_transport_options={"visibility_timeout": limit + 60},
         result_expires=RESULT_DAYS * 86400,
         task_serializer="json",

@@ -1,49 +1,30 @@
 """Several machines, for real: a worker in its own network namespace (its own loopback, one veth
 link to the coordinator's side), with its own copy of the course, reaches the broker by IP address
-only and grades a submission the coordinator took from its exchange: no folder in common."""
+only and grades a submission the coordinator took from its exchange: no folder in common. And the
+whole of such a machine lost mid-grading."""
 
+import contextlib
 import os
-import shutil
+import re
 import subprocess
+import sys
+import time
 
+import psutil
 import pytest
 
-from tests.engine_course import run_cli, scores_of
-from tests.service_course import Service, jobs, put_in_inbound, wait_for
+from tests.engine_course import reference_answers, run_cli, scores_of
+from tests.service_course import SUCCEEDED, NetworkNamespace, Service, jobs, put_in_inbound, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-HOST_ADDRESS, WORKER_ADDRESS = "10.231.7.1", "10.231.7.2"  # a private /24 of the test's own
+HOST_ADDRESS = NetworkNamespace.HOST_ADDRESS
+FULL = {"test-squares": 1.0, "test-values": 1.0, "test-normalize": 2.0, "reflection": None}
 
 
-def ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
-
-
-@pytest.fixture
-def namespace():
-    """A network namespace joined to this one by a veth pair; removed whatever happens."""
-    if os.geteuid() != 0 or not shutil.which("ip"):
-        pytest.skip("network namespaces need root and iproute2 (CI runs this test as root)")
-    name, outside, inside = f"grader{os.getpid()}", f"vg{os.getpid()}h", f"vg{os.getpid()}n"
-    try:
-        ip("netns", "add", name)
-        ip("link", "add", outside, "type", "veth", "peer", "name", inside)
-        ip("link", "set", inside, "netns", name)
-        ip("addr", "add", f"{HOST_ADDRESS}/24", "dev", outside)
-        ip("link", "set", outside, "up")
-        ip("netns", "exec", name, "ip", "addr", "add", f"{WORKER_ADDRESS}/24", "dev", inside)
-        ip("netns", "exec", name, "ip", "link", "set", inside, "up")
-        ip("netns", "exec", name, "ip", "link", "set", "lo", "up")
-        yield name
-    finally:
-        subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
-        subprocess.run(["ip", "link", "del", outside], capture_output=True, timeout=30)  # gone with the namespace
-
-
-def reaches(namespace: str, host: str, port: int) -> bool:
+def reaches(namespace: NetworkNamespace, host: str, port: int) -> bool:
     probe = f"import socket; socket.create_connection(({host!r}, {port}), timeout=3)"
-    done = subprocess.run(["ip", "netns", "exec", namespace, "python3", "-c", probe], capture_output=True, timeout=30)
+    done = subprocess.run([*namespace.enter, "python3", "-c", probe], capture_output=True, timeout=30)
     return done.returncode == 0
 
 
@@ -54,10 +35,8 @@ def test_a_worker_in_its_own_network_namespace_grades_through_the_broker_by_ip(n
         assert reaches(namespace, HOST_ADDRESS, service.redis.port)
         assert not reaches(namespace, "127.0.0.1", service.redis.port)
         service.env = {"COURSE_BROKER_URL": f"redis://{HOST_ADDRESS}:{service.redis.port}/0"}
-        # nsenter joins only the network namespace: `ip netns exec` also remounts /sys, hiding the
-        # cgroup hierarchies a real grading machine has (its kernels' limits would be refused)
-        worker = service.worker("remote", prefix=["nsenter", f"--net=/run/netns/{namespace}"])
-        in_namespace = os.stat(f"/run/netns/{namespace}").st_ino
+        worker = service.worker("remote", prefix=namespace.enter)
+        in_namespace = os.stat(f"/run/netns/{namespace.name}").st_ino
         wait_for(lambda: os.stat(f"/proc/{worker.pid}/ns/net").st_ino == in_namespace, "the worker to join it")
         put_in_inbound(service.course, "s01", normalize="def normalize(x):\n    return x\n")
         service.serve()
@@ -74,3 +53,53 @@ def test_a_worker_in_its_own_network_namespace_grades_through_the_broker_by_ip(n
         assert not (service.folder / "remote" / "autograded").exists(), "the worker kept nothing in its course"
     finally:
         service.close()
+
+
+def test_a_worker_machine_lost_mid_grading_returns_its_submission_to_another_and_it_is_recorded_once(
+    namespace, template, tmp_path
+):
+    """The worker's whole machine stops mid-grading (every process frozen, its link dark: no connection
+    is closed, as when it loses power): the broker hands its unacknowledged task to a worker on
+    another machine once the visibility timeout (the grading time limit plus a minute) has passed,
+    not before; that worker grades it and the coordinator records it once, with full marks."""
+    service = Service(template, tmp_path / "run", bind=f"127.0.0.1 {HOST_ADDRESS}")
+    frozen = []
+    try:
+        service.env = {"COURSE_BROKER_URL": f"redis://{HOST_ADDRESS}:{service.redis.port}/0"}
+        remote = service.worker("remote", prefix=namespace.enter)
+        wait_for(lambda: "ready." in (service.folder / "remote.log").read_text(), "the remote worker to be ready")
+        slow = "import time\ntime.sleep(12)\n" + reference_answers(service.course)["squares"]
+        put_in_inbound(service.course, "s01", squares=slow)
+        service.serve()
+        wait_for(lambda: service.states().get("s01") == "running", "the remote worker to start grading s01")
+        lost_at = time.monotonic()
+        frozen = [psutil.Process(remote.pid), *psutil.Process(remote.pid).children(recursive=True)]
+        for process in frozen:
+            process.suspend()
+        namespace.unplug()
+        service.worker("spare")
+        visibility = task_time_limit_of(service.course) + 60
+        wait_for(lambda: service.all_in("done", "failed"), "s01 to be graded on the spare", visibility + 180, 1)
+        waited = time.monotonic() - lost_at
+        ((state, problem),) = jobs(service.course).values()
+        assert (state, problem) == ("done", None)
+        assert scores_of(service.course, ["s01"])["s01"] == FULL
+        assert waited >= visibility, f"taken back after {waited:.0f} s, before the visibility timeout"
+        assert list(service.gradings().values()) == [1]
+        assert SUCCEEDED.search((service.folder / "spare.log").read_text()), "not graded on the spare machine"
+        assert re.search(
+            r"^done +s01 .*spare@test", run_cli(service.course, "queue", "--assignment", "engine").stdout, re.M
+        )
+    finally:
+        for process in frozen:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        service.close()
+
+
+def task_time_limit_of(course) -> int:
+    """The course's grading time limit (coursetools.service.settings.task_time_limit), read in its folder."""
+    code = "from coursetools.service.settings import task_time_limit; print(task_time_limit())"
+    done = subprocess.run([sys.executable, "-c", code], cwd=course, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout)
