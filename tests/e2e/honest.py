@@ -108,6 +108,16 @@ HONEST = [
         },
     ),
     Honest(
+        "activation-layers-keras-1-style",
+        "old Keras examples' style: Dense layers without an activation, each followed by its own Activation "
+        "layer; the same network as Dense(1024, activation='relu') and Dense(10, activation='softmax')",
+        {
+            "build-model": "from keras.layers import Activation\n\nmodel = Sequential()\nmodel.add(Flatten())\n"
+            "model.add(Dense(1024))\nmodel.add(Activation('relu'))\nmodel.add(Dense(10))\n"
+            "model.add(Activation('softmax'))",
+        },
+    ),
+    Honest(
         "keras-input-first",
         "keras.Input as the first element of the Sequential list",
         {

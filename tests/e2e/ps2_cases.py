@@ -58,6 +58,16 @@ TF_KERAS_BUILD_MODEL = {
     "                  metrics=[tf.keras.metrics.CategoricalAccuracy()])\n"
     "    return model",
 }
+ACTIVATION_LAYERS_BUILD_MODEL = {
+    "build-model": "def build_model(hidden_layers, units, dropout_rate):\n"
+    "    model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten()])\n"
+    "    for _ in range(hidden_layers):\n"
+    "        model.add(layers.Dense(units))\n        model.add(layers.ReLU())\n"
+    "        model.add(layers.Dropout(dropout_rate))\n"
+    "    model.add(layers.Dense(10))\n    model.add(layers.Softmax())\n"
+    "    model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+    "    return model",
+}
 VALIDATION_SPLIT_IN_PART_ONE = {
     "train-long": "baseline = keras.Sequential([layers.Flatten(), layers.Dense(1024, activation='relu'),\n"
     "                          layers.Dense(10, activation='softmax')])\n"
@@ -88,11 +98,14 @@ PS2_CASES = [
         expected=13,
     ),
     Case(
-        "validation-split-l2-and-dropout",
+        "validation-split-relu-layers-l2-and-dropout",
         "honest: Part 1 trained with validation_split on train_x instead of validation_data (still validation "
-        "curves); Part 3 with L2 weight decay as well as dropout, early stopping on the validation accuracy",
+        "curves); build_model with linear Dense layers each followed by a ReLU() layer and a Softmax() layer "
+        "last (the same network as the task's); Part 3 with L2 weight decay as well as dropout, early stopping "
+        "on the validation accuracy",
         {
             **VALIDATION_SPLIT_IN_PART_ONE,
+            **ACTIVATION_LAYERS_BUILD_MODEL,
             "improved-model": "model = keras.Sequential([\n    keras.Input(shape=(28, 28)),\n    layers.Flatten(),\n"
             '    layers.Dense(512, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-4)),\n'
             "    layers.Dropout(0.5),\n"
