@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime
 import os
+import queue
 import signal
+import threading
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,9 +35,8 @@ from coursetools.service.settings import (
     queue_name,
     submission_max_bytes,
 )
-from coursetools.workflow import exchange_collect
+from coursetools.workflow import exchange_collect, feedback_runs
 from coursetools.workflow.exchange_collect import SOURCE_FILE
-from coursetools.workflow.nbgrader_runner import nbgrader
 from coursetools.workflow.safe_copy import TIMESTAMP_FORMAT
 
 JOBS_FILE = "service.db"
@@ -155,12 +156,15 @@ class Coordinator:
         self.backend = CeleryQueue(url, course_version(self.root)) if url else LocalPool(self.root, workers)
         self.shown = ""
         self.inbound = Path(course_config.EXCHANGE_ROOT) / course_config.COURSE_ID / "inbound"
-        # feedback is generated and released beside the rounds, one at a time (one student's
-        # nbgrader runs never overlap): a slow one holds up no recording
-        self.feedback = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedback")
+        # feedback is generated and released beside the rounds by one thread (its nbgrader runs never
+        # overlap): a slow one holds up no recording, and every result that came in meanwhile is
+        # made and released together in the next batch (feedback_runs: one nbgrader run each)
+        self.waiting: queue.Queue = queue.Queue()
         for job in self.store.jobs("done"):  # recorded by a coordinator that stopped before releasing it
             if job.assignment in assignments and job.recorded and not job.released and not job.problem:
-                self.feedback.submit(self.release_feedback, job)
+                self.waiting.put(job)
+        self.feedback = threading.Thread(target=self.feedback_loop, name="feedback", daemon=True)
+        self.feedback.start()
 
     def serve(self, rounds: int | None = None) -> None:
         done = 0
@@ -176,7 +180,8 @@ class Coordinator:
             done += 1
             if rounds is None or done < rounds:
                 time.sleep(poll_seconds())
-        self.feedback.shutdown(wait=True)  # a bounded run ends with its feedback out
+        self.waiting.put(None)  # a bounded run ends with its feedback out
+        self.feedback.join()
 
     def round(self) -> None:
         for assignment in self.assignments:
@@ -260,27 +265,47 @@ class Coordinator:
         record(self.root, job.assignment, job.student, result)
         self.store.mark(job.key, "done", recorded=time.time(), **fields)
         self.say(f"  {job.student}: graded on {result['worker']} and recorded")
-        self.feedback.submit(self.release_feedback, job)
+        self.waiting.put(job)
 
-    def release_feedback(self, job) -> None:
-        try:
-            self._release_feedback(job)
-        except Exception as error:  # in the feedback thread: said, tried again when the coordinator restarts
-            self.say(f"  {job.student}: feedback not released: {type(error).__name__}: {error}")
+    def feedback_loop(self) -> None:
+        """The feedback thread: takes every recorded job waiting for feedback, as one batch per assignment."""
+        while True:
+            batch, last = [self.waiting.get()], False
+            while True:
+                try:
+                    batch.append(self.waiting.get_nowait())
+                except queue.Empty:
+                    break
+            if None in batch:
+                batch, last = [job for job in batch if job is not None], True
+            for assignment in sorted({job.assignment for job in batch}):
+                jobs = [job for job in batch if job.assignment == assignment]
+                try:
+                    self.release_feedback(assignment, jobs)
+                except Exception as error:  # said; tried again when the coordinator restarts
+                    students = ", ".join(sorted({job.student for job in jobs}))
+                    self.say(f"  {students}: feedback not released: {type(error).__name__}: {error}")
+            if last:
+                return
 
-    def _release_feedback(self, job) -> None:
-        options = feedback_options(on_submit_policy(job.assignment), time.time())
+    def release_feedback(self, assignment: str, jobs: list) -> None:
+        """Generate and release the feedback of these jobs' students, each nbgrader step in one run for
+        all of them (feedback_runs: a student that run fails is tried alone, so no one blocks the others)."""
+        options = feedback_options(on_submit_policy(assignment), time.time())
         if options is None:
             return
-        made = nbgrader(
-            self.root, "generate_feedback", job.assignment, "--student", job.student, "--force", *options, check=False
-        )
-        sent = nbgrader(self.root, "release_feedback", job.assignment, "--student", job.student, check=False)
-        if made.returncode == 0 and sent.returncode == 0:
-            self.store.update(job.key, released=time.time())
-            self.say(f"  {job.student}: feedback released")
-        else:
-            self.say(f"  {job.student}: feedback not released (nbgrader exited {made.returncode}/{sent.returncode})")
+        students = sorted({job.student for job in jobs})
+        known = {job.student for job in self.store.jobs(assignment=assignment)}  # may appear in autograded/ meanwhile
+        made = feedback_runs.generate(self.root, assignment, students, options, known)
+        sent = feedback_runs.release(self.root, assignment, made.written, known)
+        now = time.time()
+        for job in jobs:
+            if job.student in sent.written:
+                self.store.update(job.key, released=now)
+        if sent.written:
+            self.say(f"  {', '.join(sent.written)}: feedback released")
+        for student, why in {**made.failed, **sent.failed}.items():
+            self.say(f"  {student}: feedback not released: {why}")
 
     def progress(self) -> None:
         counts: dict[str, int] = {}
