@@ -101,7 +101,7 @@ class CeleryQueue:
         """Wake the coordinator whenever a task's state is stored: Celery's Redis result store
         publishes each one on the task's key. Only a wake-up: the state itself is read by status(),
         and if the subscription is down the coordinator still polls."""
-        prefix = self.app.backend.get_key_for_task("")
+        prefix = self.app.backend.task_keyprefix  # celery-task-meta-
         prefix = prefix.decode() if isinstance(prefix, bytes) else prefix
         while True:
             try:
