@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,13 +88,7 @@ def generate(
                 log=log,
             )
             if not has_feedback(root, assignment, student):
-                errors = ERROR_LINE.findall(alone.stdout)
-                why = (
-                    " ".join(plain_text(errors[-1], 200).split())
-                    if errors
-                    else f"nbgrader exited with status {alone.returncode}"
-                )
-                run.failed[student] = f"{why} (details in {log.relative_to(root)})"
+                run.failed[student] = f"{failure(alone)} (details in {log.relative_to(root)})"
                 continue
         run.written.append(student)
     return run
@@ -116,10 +111,11 @@ def release(root: Path, assignment: str, students: list[str], known: Iterable[st
         if alone.returncode == 0:
             run.written.append(student)
         else:
-            errors = ERROR_LINE.findall(alone.stdout)
-            run.failed[student] = (
-                " ".join(plain_text(errors[-1], 200).split())
-                if errors
-                else f"nbgrader exited with status {alone.returncode}"
-            )
+            run.failed[student] = failure(alone)
     return run
+
+
+def failure(run: subprocess.CompletedProcess) -> str:
+    """Why an nbgrader run failed, in one line: the last error its log names."""
+    errors = ERROR_LINE.findall(run.stdout)
+    return " ".join(plain_text(errors[-1], 200).split()) if errors else f"nbgrader exited with status {run.returncode}"
