@@ -108,6 +108,11 @@ def run(course: Path, assignment: str, size: int, singles: int) -> dict:
     }
 
 
+def ready(log: Path) -> None:
+    """Until `./course serve` has started (its start-up is not the queue's cost per job)."""
+    wait_for(lambda: log.is_file() and "Serving " in log.read_text(), "serve to start", 300)
+
+
 def celery(template: Path, folder: Path, assignment: str, size: int, singles: int, workers: int) -> dict:
     service = Service(template, folder, assignment=assignment)
     try:
@@ -116,6 +121,7 @@ def celery(template: Path, folder: Path, assignment: str, size: int, singles: in
         for n in range(workers):
             wait_for(lambda n=n: "ready." in (folder / f"w{n}.log").read_text(), "a worker", 300)
         service.serve()
+        ready(folder / "serve.log")
         return run(service.course, assignment, size, singles)
     finally:
         service.close()
@@ -128,6 +134,7 @@ def local(template: Path, folder: Path, assignment: str, size: int, singles: int
         course, "serve", "--assignment", assignment, "--workers", str(workers), log=folder / "serve.log", env=env
     )
     try:
+        ready(folder / "serve.log")
         return run(course, assignment, size, singles)
     finally:
         stop(serve, signal.SIGKILL)
