@@ -161,7 +161,7 @@ GRADEBOOK_URL = None
 # "daily_limit": 5} (every key optional).
 GRADING_BROKER_URL = None
 GRADING_MAX_ATTEMPTS = 3
-SERVE_POLL_SECONDS = 2.0  # how often `./course serve` looks at the exchange and the queue
+SERVE_POLL_SECONDS = 2.0  # `./course serve` wakes on a new submission or a grading's end; this is its fallback poll
 # `./course collect` of LMS downloads (nbgrader zip_collect): files named <student>_<notebook>.
 # nbgrader matches it against the whole path of each extracted file.
 SUBMISSION_FILENAME_PATTERN = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[^/]+\.ipynb)$"

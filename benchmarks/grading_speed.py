@@ -9,8 +9,9 @@ Measures, side by side on this machine:
   4. nbgrader's documentation course (two notebooks, tests that call student
      functions): stock nbgrader and this grader, runs interleaved;
 and prints one table: median/min/max seconds, peak memory, accuracy, ratios.
-`./course benchmark --service [--burst 40]` runs only the grading service's rows instead
-(benchmarks/service_speed.py: a burst through `./course serve`, local pool and Celery).
+`./course benchmark --service [--assignment ps1] [--burst 40]` runs only the grading service's
+rows instead (benchmarks/service_speed.py: a burst through `./course serve`, local pool and
+Celery; every option after --service is passed to it).
 """
 
 from __future__ import annotations
@@ -281,16 +282,18 @@ def main() -> None:
     )
     parser.add_argument("--ps2-runs", type=int, default=5, help="runs of ps2's reference (default 5)")
     parser.add_argument(
-        "--service", action="store_true", help="only the grading service's rows (benchmarks/service_speed.py)"
+        "--service",
+        action="store_true",
+        help="only the grading service's rows: the other options go to benchmarks/service_speed.py "
+        "(--assignment, --burst, --singles, --backends; see its --help)",
     )
-    parser.add_argument("--burst", type=int, default=40, help="with --service: submissions in the burst (default 40)")
-    args = parser.parse_args()
-    if args.service:
+    if "--service" in sys.argv[1:]:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         import service_speed
 
-        service_speed.measure(args.burst)
+        service_speed.main([arg for arg in sys.argv[1:] if arg != "--service"])
         return
+    args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)

@@ -30,19 +30,52 @@ SERVICE_SETTINGS = {"SERVE_POLL_SECONDS": 0.3, "GRADING_PROCESS_MARGIN_SECONDS":
 def released_engine_course(dest: Path) -> Path:
     """The engine course with the service's settings, its exchange inside each copy (so every copy,
     coordinator or worker, has the same course_config.py), and the workers' grading template made."""
-    course = make_engine_course(dest)
+    return released_course(dest, ASSIGNMENT)
+
+
+def released_course(dest: Path, assignment: str) -> Path:
+    """released_engine_course for any assignment: the engine one (tests/engine_course.py), or one of
+    the course's own (ps1: a scratch copy of this course, released as tests/e2e/conftest.py does)."""
+    if assignment == ASSIGNMENT:
+        course = make_engine_course(dest)
+    else:
+        from coursetools.workflow.course_copy import make_course_copy
+        from tests.engine_course import run_cli
+
+        course = make_course_copy(dest)
+        released = run_cli(course, "release", "--assignment", assignment)
+        assert released.returncode == 0, released.stdout + released.stderr
     with open(course / "course_config.py", "a") as config:
         for key, value in SERVICE_SETTINGS.items():
             config.write(f"{key} = {value!r}\n")
         config.write('EXCHANGE_ROOT = Path(__file__).resolve().parent / "exchange"\n')
     done = subprocess.run(
-        [sys.executable, "-c", "from coursetools.service.grading import template; template('.', 'engine')"],
+        [sys.executable, "-c", f"from coursetools.service.grading import template; template('.', {assignment!r})"],
         cwd=course,
         capture_output=True,
         text=True,
     )
     assert done.returncode == 0, done.stderr
     return course
+
+
+def reference_submission(course: Path, assignment: str):
+    """The release notebook with the reference solution's answers (of the course's first notebook)."""
+    if assignment == ASSIGNMENT:
+        return submission(course)
+    import nbformat
+
+    from coursetools.workflow import samples
+
+    name = notebook_of(course, assignment)
+    release = nbformat.read(course / "release" / assignment / f"{name}.ipynb", as_version=4)
+    source = nbformat.read(course / "source" / assignment / f"{name}.ipynb", as_version=4)
+    return samples.fill(release, samples.solution_code(source))
+
+
+def notebook_of(course: Path, assignment: str) -> str:
+    """The assignment's (first) notebook, as the course's release has it."""
+    return sorted(path.stem for path in (course / "release" / assignment).glob("*.ipynb"))[0]
 
 
 def course_copy(template: Path, dest: Path, extra: str = "") -> Path:
@@ -56,15 +89,17 @@ def course_copy(template: Path, dest: Path, extra: str = "") -> Path:
     return dest
 
 
-def put_in_inbound(course: Path, student: str, nb=None, **answers) -> str:
-    """What `nbgrader submit` writes: <student>+<assignment>+<timestamp>+<random>/<notebook>.ipynb."""
+def put_in_inbound(course: Path, student: str, nb=None, assignment: str = ASSIGNMENT, **answers) -> str:
+    """What `nbgrader submit` writes: <student>+<assignment>+<timestamp>+<random>/<notebook>.ipynb
+    (an engine submission with `answers`, or the notebook `nb` of `assignment`)."""
     import nbformat
 
     now = datetime.datetime.now(datetime.UTC)
-    name = f"{student}+{ASSIGNMENT}+{now.strftime('%Y-%m-%d %H:%M:%S.%f UTC')}+{uuid.uuid4().hex[:8]}"
+    name = f"{student}+{assignment}+{now.strftime('%Y-%m-%d %H:%M:%S.%f UTC')}+{uuid.uuid4().hex[:8]}"
     folder = course / "exchange" / "dl-intro" / "inbound" / name
     folder.mkdir()
-    nbformat.write(nb if nb is not None else submission(course, **answers), folder / f"{NOTEBOOK}.ipynb")
+    notebook = NOTEBOOK if assignment == ASSIGNMENT else notebook_of(course, assignment)
+    nbformat.write(nb if nb is not None else submission(course, **answers), folder / f"{notebook}.ipynb")
     (folder / "timestamp.txt").write_text(now.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
     (folder / "submission_secret.txt").write_text(uuid.uuid4().hex)  # nbgrader submit's, for feedback
     return name
@@ -175,8 +210,8 @@ class Redis:
 class Service:
     """A broker, a coordinator's course and any number of worker machines' courses, all stopped at the end."""
 
-    def __init__(self, template: Path, folder: Path, bind: str = "127.0.0.1"):
-        self.template, self.folder = template, folder
+    def __init__(self, template: Path, folder: Path, bind: str = "127.0.0.1", assignment: str = ASSIGNMENT):
+        self.template, self.folder, self.assignment = template, folder, assignment
         self.redis = Redis(folder / "redis", bind=bind).start()
         self.env = {"COURSE_BROKER_URL": self.redis.url}
         self.course = course_copy(template, folder / "coordinator")
@@ -185,7 +220,7 @@ class Service:
 
     def serve(self):
         self.coordinator = start(
-            self.course, "serve", "--assignment", "engine", log=self.folder / "serve.log", env=self.env
+            self.course, "serve", "--assignment", self.assignment, log=self.folder / "serve.log", env=self.env
         )
         self.processes.append(self.coordinator)
         return self.coordinator
@@ -196,7 +231,7 @@ class Service:
             course,
             "worker",
             "--assignment",
-            "engine",
+            self.assignment,
             "--workers",
             "1",
             "--name",

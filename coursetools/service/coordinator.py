@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime
 import os
+import queue
 import signal
+import threading
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,13 +35,13 @@ from coursetools.service.settings import (
     queue_name,
     submission_max_bytes,
 )
-from coursetools.workflow import exchange_collect
+from coursetools.workflow import exchange_collect, feedback_runs
 from coursetools.workflow.exchange_collect import SOURCE_FILE
-from coursetools.workflow.nbgrader_runner import nbgrader
 from coursetools.workflow.safe_copy import TIMESTAMP_FORMAT
 
 JOBS_FILE = "service.db"
 CRASH_AFTER_SEND_HOOK = "COURSETOOLS_TEST_CRASH_AFTER_SEND"  # tests only: die between sending and recording it
+WATCH_SECONDS = 0.05  # how often a waiting coordinator looks at the inbound folder's change time
 NAMESPACE = uuid.UUID("6f1d2c1e-2f0b-4c55-9a55-3f3f1b8f9e21")  # task ids derived from submissions
 
 
@@ -55,13 +57,15 @@ class LocalPool:
     """Without a broker: the coordinator's own pool of GRADING_WORKERS grades, in this machine's sandbox,
     with the same bound on attempts as the Celery task (GRADING_MAX_ATTEMPTS)."""
 
-    def __init__(self, root: Path, workers: int):
-        self.root, self.workers = root, workers
+    def __init__(self, root: Path, workers: int, wake: threading.Event):
+        self.root, self.workers, self.wake = root, workers, wake
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
         self.running: dict[str, tuple[dict, int, Future]] = {}  # key -> (job, attempt, its grading)
 
     def send(self, job: dict, attempt: int = 1) -> None:
-        self.running[job["key"]] = (job, attempt, self.pool.submit(grading.grade, job, self.root, self.workers))
+        future = self.pool.submit(grading.grade, job, self.root, self.workers)
+        self.running[job["key"]] = (job, attempt, future)
+        future.add_done_callback(lambda _: self.wake.set())  # the coordinator records it now, not at its next poll
 
     def status(self, key: str) -> tuple[str, dict | str | None]:
         if key not in self.running:
@@ -85,12 +89,28 @@ class LocalPool:
 class CeleryQueue:
     """With GRADING_BROKER_URL: tasks on the broker, graded by `./course worker` anywhere."""
 
-    def __init__(self, url: str, version: dict):
+    def __init__(self, url: str, version: dict, wake: threading.Event):
         from coursetools.service.celery_app import TASK, announce, make_app
 
         self.app, self.task = make_app(url), TASK
         self.queue = queue_name(version)
         announce(self.app, version)
+        threading.Thread(target=self.listen, args=(wake,), name="results", daemon=True).start()
+
+    def listen(self, wake: threading.Event) -> None:
+        """Wake the coordinator whenever a task's state is stored: Celery's Redis result store
+        publishes each one on the task's key. Only a wake-up: the state itself is read by status(),
+        and if the subscription is down the coordinator still polls."""
+        prefix = self.app.backend.task_keyprefix  # celery-task-meta-
+        prefix = prefix.decode() if isinstance(prefix, bytes) else prefix
+        while True:
+            try:
+                listener = self.app.backend.client.pubsub(ignore_subscribe_messages=True)
+                listener.psubscribe(f"{prefix}*")
+                for _ in listener.listen():
+                    wake.set()
+            except Exception:  # the broker restarting: subscribe again once it is back
+                time.sleep(1)
 
     def send(self, job: dict) -> None:
         self.app.send_task(self.task, args=[job], task_id=task_id(job["key"]), queue=self.queue)
@@ -152,50 +172,86 @@ class Coordinator:
         self.store = job_store(self.root)
         url = broker_url()
         self.uses_broker = bool(url)
-        self.backend = CeleryQueue(url, course_version(self.root)) if url else LocalPool(self.root, workers)
+        # set by the backends when a grading ends or changes state, so a result is recorded at once
+        self.wake = threading.Event()
+        self.backend = (
+            CeleryQueue(url, course_version(self.root), self.wake) if url else LocalPool(self.root, workers, self.wake)
+        )
+        self.inbound_seen: tuple = ()
+        self.writing: list[str] = []  # inbound folders `nbgrader submit` is still writing: watched too
+        self.said_writing: set[str] = set()
         self.shown = ""
         self.inbound = Path(course_config.EXCHANGE_ROOT) / course_config.COURSE_ID / "inbound"
-        # feedback is generated and released beside the rounds, one at a time (one student's
-        # nbgrader runs never overlap): a slow one holds up no recording
-        self.feedback = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedback")
+        # feedback is generated and released beside the rounds by one thread (its nbgrader runs never
+        # overlap): a slow one holds up no recording, and every result that came in meanwhile is
+        # made and released together in the next batch (feedback_runs: one nbgrader run each)
+        self.waiting: queue.Queue = queue.Queue()
         for job in self.store.jobs("done"):  # recorded by a coordinator that stopped before releasing it
             if job.assignment in assignments and job.recorded and not job.released and not job.problem:
-                self.feedback.submit(self.release_feedback, job)
+                self.waiting.put(job)
+        self.feedback = threading.Thread(target=self.feedback_loop, name="feedback", daemon=True)
+        self.feedback.start()
 
     def serve(self, rounds: int | None = None) -> None:
         done = 0
         while rounds is None or done < rounds:
+            wait = self.wait_for_work
             try:
                 self.round()
             except OSError as error:  # the broker restarting, the exchange briefly away: try again
                 self.say(f"  waiting: {type(error).__name__}: {error}")
+                wait = time.sleep
             except Exception as error:
                 if type(error).__module__.split(".")[0] not in ("redis", "kombu", "celery"):
                     raise
                 self.say(f"  waiting for the broker: {type(error).__name__}: {error}")
+                wait = time.sleep
             done += 1
             if rounds is None or done < rounds:
-                time.sleep(poll_seconds())
-        self.feedback.shutdown(wait=True)  # a bounded run ends with its feedback out
+                wait(poll_seconds())  # after a failed round, the full poll: no retrying in a tight loop
+        self.waiting.put(None)  # a bounded run ends with its feedback out
+        self.feedback.join()
+
+    def wait_for_work(self, seconds: float) -> None:
+        """Sleep until a backend reports a grading's state, the exchange's inbound folder changes
+        (a submission arrives: its folder is made in it) or one that was still being written does
+        (its last file written), or `seconds` pass (the poll, whatever the file system reports)."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self.wake.wait(min(left, WATCH_SECONDS)) or self.inbound_state() != self.inbound_seen:
+                return
+
+    def inbound_state(self) -> tuple:
+        return (_changed(self.inbound), *(_changed(self.inbound / name) for name in self.writing))
 
     def round(self) -> None:
+        self.wake.clear()
+        # the inbound folder seen before collecting: a folder made meanwhile wakes the next wait
+        inbound = _changed(self.inbound)
+        self.writing = []
         for assignment in self.assignments:
-            self.take_new(assignment)
+            self.writing += self.take_new(assignment)
+        self.inbound_seen = (inbound, *self.inbound_state()[1:])
         self.send_collected()
         self.follow()
 
-    def take_new(self, assignment: str) -> None:
+    def take_new(self, assignment: str) -> list[str]:
+        """Take the assignment's new submissions; returns the folders still being written."""
         submitted = self.root / "submitted"
         result = exchange_collect.collect(self.inbound, submitted, assignment, submission_max_bytes())
         for who, why in result.refused.items():
             self.say(f"  not collected: {who}: {why}")
         for name in result.waiting:  # exchange_collect takes it once `nbgrader submit` has written it all
-            self.say(f"  waiting for nbgrader submit to finish writing {name}")
+            if name not in self.said_writing:
+                self.say(f"  waiting for nbgrader submit to finish writing {name}")
+                self.said_writing.add(name)
         policy = on_submit_policy(assignment)
         # the unchanged too: a coordinator stopped after collecting resumes with what it collected
         for student in sorted({*result.collected, *result.unchanged}):
             folder = submitted / student / assignment
             key = (folder / SOURCE_FILE).read_text().strip()
+            if self.store.has(key):  # taken in an earlier round: not packed again
+                continue
             when = _submitted_at(folder)
             if self.store.add(key, assignment, student, payload.pack(folder, submission_max_bytes()), when):
                 limit = policy["daily_limit"]
@@ -209,6 +265,7 @@ class Coordinator:
                     self.say(f"  {student}: {assignment} not graded now: over the daily limit of {limit}")
                     continue
                 self.say(f"  {student}: took {key}")
+        return result.waiting
 
     def send_collected(self) -> None:
         # "sending" ones were being sent when a coordinator stopped: maybe sent, maybe not; sent
@@ -260,36 +317,62 @@ class Coordinator:
         record(self.root, job.assignment, job.student, result)
         self.store.mark(job.key, "done", recorded=time.time(), **fields)
         self.say(f"  {job.student}: graded on {result['worker']} and recorded")
-        self.feedback.submit(self.release_feedback, job)
+        self.waiting.put(job)
 
-    def release_feedback(self, job) -> None:
-        try:
-            self._release_feedback(job)
-        except Exception as error:  # in the feedback thread: said, tried again when the coordinator restarts
-            self.say(f"  {job.student}: feedback not released: {type(error).__name__}: {error}")
+    def feedback_loop(self) -> None:
+        """The feedback thread: takes every recorded job waiting for feedback, as one batch per assignment."""
+        while True:
+            batch, last = [self.waiting.get()], False
+            while True:
+                try:
+                    batch.append(self.waiting.get_nowait())
+                except queue.Empty:
+                    break
+            if None in batch:
+                batch, last = [job for job in batch if job is not None], True
+            for assignment in sorted({job.assignment for job in batch}):
+                jobs = [job for job in batch if job.assignment == assignment]
+                try:
+                    self.release_feedback(assignment, jobs)
+                except Exception as error:  # said; tried again when the coordinator restarts
+                    students = ", ".join(sorted({job.student for job in jobs}))
+                    self.say(f"  {students}: feedback not released: {type(error).__name__}: {error}")
+            if last:
+                return
 
-    def _release_feedback(self, job) -> None:
-        options = feedback_options(on_submit_policy(job.assignment), time.time())
+    def release_feedback(self, assignment: str, jobs: list) -> None:
+        """Generate and release the feedback of these jobs' students, each nbgrader step in one run for
+        all of them (feedback_runs: a student that run fails is tried alone, so no one blocks the others)."""
+        options = feedback_options(on_submit_policy(assignment), time.time())
         if options is None:
             return
-        made = nbgrader(
-            self.root, "generate_feedback", job.assignment, "--student", job.student, "--force", *options, check=False
-        )
-        sent = nbgrader(self.root, "release_feedback", job.assignment, "--student", job.student, check=False)
-        if made.returncode == 0 and sent.returncode == 0:
-            self.store.update(job.key, released=time.time())
-            self.say(f"  {job.student}: feedback released")
-        else:
-            self.say(f"  {job.student}: feedback not released (nbgrader exited {made.returncode}/{sent.returncode})")
+        students = sorted({job.student for job in jobs})
+        known = {job.student for job in self.store.jobs(assignment=assignment)}  # may appear in autograded/ meanwhile
+        made = feedback_runs.generate(self.root, assignment, students, options, known)
+        sent = feedback_runs.release(self.root, assignment, made.written, known)
+        now = time.time()
+        for job in jobs:
+            if job.student in sent.written:
+                self.store.update(job.key, released=now)
+        if sent.written:
+            self.say(f"  {', '.join(sent.written)}: feedback released")
+        for student, why in {**made.failed, **sent.failed}.items():
+            self.say(f"  {student}: feedback not released: {why}")
 
     def progress(self) -> None:
-        counts: dict[str, int] = {}
-        for job in self.store.jobs():
-            counts[job.state] = counts.get(job.state, 0) + 1
+        counts = self.store.counts()
         shown = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         if shown != self.shown and any(counts.get(s) for s in OPEN):
             self.say(f"  [{time.strftime('%H:%M:%S')}] {shown}")
         self.shown = shown
+
+
+def _changed(folder: Path) -> tuple[int, int] | None:
+    try:
+        info = folder.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns
 
 
 def _submitted_at(folder: Path) -> float:

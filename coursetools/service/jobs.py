@@ -67,6 +67,15 @@ class JobStore:
             )
             return cursor.rowcount == 1
 
+    def has(self, key: str) -> bool:
+        with closing(self._connect()) as db:
+            return db.execute("SELECT 1 FROM jobs WHERE key = ?", (key,)).fetchone() is not None
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each state."""
+        with closing(self._connect()) as db:
+            return dict(db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state"))
+
     def update(self, key: str, **fields) -> None:
         names = ", ".join(f"{name} = ?" for name in fields)
         with closing(self._connect()) as db, db:

@@ -1,13 +1,16 @@
 """The coordinator's intake, without grading: each exchange folder is taken once, across rounds
-and restarts, and a student over the daily limit is withheld, not graded."""
+and restarts, and a student over the daily limit is withheld, not graded; a waiting coordinator
+is woken by a new submission, a finished one, or a grading's end, not only by its poll."""
 
 import os
+import threading
 import time
 
 import pytest
 
 import course_config
-from coursetools.service.coordinator import Coordinator
+from coursetools.service import grading
+from coursetools.service.coordinator import Coordinator, LocalPool
 
 pytestmark = pytest.mark.unit
 
@@ -92,3 +95,50 @@ def test_a_folder_nbgrader_submit_is_still_writing_is_taken_once_it_is_complete(
     serve.take_new("ps1")
     assert states(serve) == {taken: "collected"}
     assert (serve.root / "submitted" / "s01" / "ps1" / "submission_secret.txt").is_file()
+
+
+def finish_later(action, seconds: float = 0.3) -> threading.Thread:
+    thread = threading.Thread(target=lambda: (time.sleep(seconds), action()))
+    thread.start()
+    return thread
+
+
+def waits_less_than(serve, seconds: float) -> bool:
+    """serve.wait_for_work with a poll of 10 minutes returned well before it: something woke it."""
+    began = time.monotonic()
+    serve.wait_for_work(600)
+    return time.monotonic() - began < seconds
+
+
+def test_a_waiting_coordinator_wakes_when_a_submission_arrives_not_at_its_next_poll(coordinator):
+    serve = coordinator()
+    serve.round()  # nothing in the exchange yet
+    arriving = finish_later(lambda: submit("s01", "2026-11-30 10:00:00.000000 UTC"))
+    assert waits_less_than(serve, 60)
+    arriving.join()
+    serve.take_new("ps1")
+    assert list(states(serve).values()) == ["collected"]
+
+
+def test_a_waiting_coordinator_wakes_when_a_folder_being_written_is_finished(coordinator):
+    serve = coordinator()
+    taken = submit("s01", "2026-11-30 10:00:00.000000 UTC")
+    folder = course_config.EXCHANGE_ROOT / course_config.COURSE_ID / "inbound" / taken
+    (folder / "submission_secret.txt").unlink()
+    serve.round()
+    assert serve.writing == [taken] and states(serve) == {}
+    finishing = finish_later(lambda: (folder / "submission_secret.txt").write_text("secret"))
+    assert waits_less_than(serve, 60)
+    finishing.join()
+
+
+def test_the_local_pool_wakes_the_coordinator_when_a_grading_ends(tmp_path, monkeypatch):
+    monkeypatch.setattr(grading, "grade", lambda job, root, workers: {"key": job["key"]})
+    wake = threading.Event()
+    pool = LocalPool(tmp_path, 1, wake)
+    try:
+        pool.send({"key": "s01+ps1+now+1"})
+        assert wake.wait(60), "the pool's grading ended without waking the coordinator"
+        assert pool.status("s01+ps1+now+1") == ("done", {"key": "s01+ps1+now+1"})
+    finally:
+        pool.close()
